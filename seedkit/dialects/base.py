@@ -1,0 +1,212 @@
+"""The generic dialect: SQLAlchemy reflection, ordered SELECTs, executemany INSERTs.
+
+Every database works through this class; ``sqlite.py``, ``postgresql.py`` and ``mysql.py`` override only what their
+database does better or differently. Capabilities are plain attributes with a comment saying why.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from seedkit.engine.parquet import rows_to_batch
+from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
+from seedkit.engine.types import arrow_type_for, schema_of
+
+STATEMENT_MARKER = "-- seedkit:statement"
+
+
+class BaseDialect:
+    """Generic behaviour for any SQLAlchemy database."""
+
+    name = "generic"
+    # Whether DDL run inside the restore transaction rolls back with it. Without it, a schema created for an empty
+    # target is dropped again by hand when the restore fails.
+    transactional_ddl = False
+    # Rows per batch read from the database: bounded memory, few round trips.
+    batch_rows = 50_000
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.preparer = engine.dialect.identifier_preparer
+
+    # ------------------------------------------------------------------ identifiers
+    def quote(self, identifier: str) -> str:
+        return self.preparer.quote_identifier(identifier)
+
+    def qualified(self, ref: TableRef) -> str:
+        return self.quote(ref.name) if ref.schema is None else f"{self.quote(ref.schema)}.{self.quote(ref.name)}"
+
+    # ------------------------------------------------------------------ reading
+    @contextmanager
+    def read_transaction(self) -> Iterator[sa.Connection]:
+        """A connection inside one read transaction, so every table is read from the same moment."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def describe_source(self, conn: sa.Connection) -> dict[str, Any]:
+        """Dialect, server version, database name and the URL with the password removed."""
+        info = conn.dialect.server_version_info
+        return {
+            "dialect": self.engine.dialect.name,
+            "driver": self.engine.dialect.driver,
+            "server_version": ".".join(str(part) for part in info) if info else None,
+            "database": self.engine.url.database,
+            "url": self.engine.url.render_as_string(hide_password=True),
+        }
+
+    def schemas(self, conn: sa.Connection, requested: Sequence[str]) -> list[str | None]:
+        """The schemas to snapshot: those asked for, else the default schema (``None``)."""
+        default = sa.inspect(conn).default_schema_name
+        return [None if s == default else s for s in requested] or [None]
+
+    def list_tables(self, conn: sa.Connection, schemas: Sequence[str | None]) -> tuple[list[TableRef], list[dict[str, str]]]:
+        """Base tables holding data, and the relations skipped (views and the like) with the reason."""
+        inspector = sa.inspect(conn)
+        tables: list[TableRef] = []
+        skipped: list[dict[str, str]] = []
+        for schema in schemas:
+            for name in inspector.get_table_names(schema=schema):
+                tables.append(TableRef(schema, name))
+            for name in inspector.get_view_names(schema=schema):
+                skipped.append({"name": TableRef(schema, name).key, "kind": "view", "reason": "views hold no data"})
+        return tables, skipped
+
+    def reflect(self, conn: sa.Connection, refs: Sequence[TableRef], *, for_dump: bool) -> list[TableInfo]:
+        """Columns, keys and unique constraints of each table. ``for_dump`` also works out how to read values."""
+        inspector = sa.inspect(conn)
+        default = inspector.default_schema_name
+        result = []
+        for ref in refs:
+            schema = ref.schema
+            pk = inspector.get_pk_constraint(ref.name, schema=schema).get("constrained_columns") or []
+            fks = []
+            for fk in inspector.get_foreign_keys(ref.name, schema=schema):
+                referred_schema = fk.get("referred_schema")
+                referred = TableRef(None if referred_schema in (None, default) else referred_schema, fk["referred_table"])
+                fks.append(ForeignKeyInfo(fk.get("name"), tuple(fk["constrained_columns"]), referred.key,
+                                          tuple(fk["referred_columns"])))
+            unique = tuple(tuple(u["column_names"]) for u in inspector.get_unique_constraints(ref.name, schema=schema))
+            columns = self.columns(conn, ref, inspector, for_dump=for_dump)
+            result.append(TableInfo(ref, tuple(columns), tuple(pk), tuple(fks), unique))
+        return result
+
+    def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
+        columns = []
+        for column in inspector.get_columns(ref.name, schema=ref.schema):
+            sql_type = column["type"].compile(dialect=self.engine.dialect).lower()
+            columns.append(ColumnInfo(column["name"], sql_type, bool(column["nullable"]), arrow_type_for(column["type"])))
+        return columns
+
+    def order_by(self, table: TableInfo) -> list[str]:
+        """Quoted ORDER BY terms: the primary key, or every column for a table without one."""
+        names = list(table.primary_key) or table.column_names
+        return [self.quote(name) for name in names]
+
+    def select_sql(self, table: TableInfo) -> str:
+        items = [c.select_sql or self.quote(c.name) for c in table.columns]
+        order = ", ".join(self.order_by(table))
+        return f"SELECT {', '.join(items)} FROM {self.qualified(table.ref)}" + (f" ORDER BY {order}" if order else "")
+
+    def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
+        """The table's rows in primary-key order, as record batches of at most ``batch_rows`` rows."""
+        schema = self.arrow_schema(table)
+        result = conn.execution_options(stream_results=True).exec_driver_sql(self.select_sql(table))
+        for rows in result.partitions(self.batch_rows):
+            yield rows_to_batch([self.convert_row(table, row) for row in rows], schema)
+
+    def convert_row(self, table: TableInfo, row: Sequence[Any]) -> Sequence[Any]:
+        """Hook for drivers whose Python values need adjusting before Arrow sees them."""
+        return row
+
+    def arrow_schema(self, table: TableInfo) -> pa.Schema:
+        return schema_of([(c.name, c.arrow_type or pa.string()) for c in table.columns])
+
+    def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """(state per table key, free-standing sequences). The generic dialect knows of none."""
+        return {}, []
+
+    def schema_ddl(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> list[str] | None:
+        """Statements that recreate the tables in an empty database, in dependency order."""
+        metadata = sa.MetaData()
+        for table in tables:
+            sa.Table(table.ref.name, metadata, schema=table.ref.schema, autoload_with=conn)
+        return [str(sa.schema.CreateTable(t).compile(dialect=self.engine.dialect)).strip()
+                for t in metadata.sorted_tables]
+
+    def migration_revision(self, conn: sa.Connection, schemas: Sequence[str | None]) -> str | None:
+        """The alembic revision when the database is managed by alembic."""
+        inspector = sa.inspect(conn)
+        for schema in schemas:
+            if inspector.has_table("alembic_version", schema=schema):
+                ref = TableRef(schema, "alembic_version")
+                rows = conn.exec_driver_sql(f"SELECT version_num FROM {self.qualified(ref)}").scalars().all()
+                return ",".join(sorted(rows)) or None
+        return None
+
+    # ------------------------------------------------------------------ restoring
+    def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
+        tables, skipped = self.list_tables(conn, schemas)
+        return not tables and not skipped
+
+    @contextmanager
+    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+        """A connection in the restore transaction; leaving the block commits, an exception rolls back."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+    def drop_tables(self, refs: Sequence[TableRef]) -> None:
+        """Undo a schema created for a restore that then failed (dialects without transactional DDL)."""
+        with self.engine.begin() as conn:
+            for ref in reversed(refs):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.qualified(ref)}")
+
+    def before_load(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> Any:
+        """Switch off what must not run during the load (triggers, FK checks); return what ``after_load`` needs."""
+        return None
+
+    def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
+        """Remove every row, children first."""
+        for table in reversed(tables):
+            conn.exec_driver_sql(f"DELETE FROM {self.qualified(table.ref)}")
+
+    def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        """Insert the batches into ``table`` (whose columns match the batches'); return the row count."""
+        target = sa.table(table.ref.name, *[sa.column(c.name) for c in table.columns], schema=table.ref.schema)
+        rows = 0
+        for batch in batches:
+            names = batch.schema.names
+            records = [dict(zip(names, values)) for values in self.batch_rows_for_insert(table, batch)]
+            if records:
+                conn.execute(sa.insert(target), records)
+            rows += batch.num_rows
+        return rows
+
+    def batch_rows_for_insert(self, table: TableInfo, batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
+        """Python tuples for a DBAPI executemany; dialects adjust values their driver cannot take as they are."""
+        return zip(*(column.to_pylist() for column in batch.columns))
+
+    def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: Any) -> None:
+        """Switch back on what ``before_load`` switched off, and check the foreign keys."""
+
+    def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        """Put sequences, identity and auto-increment counters where they were at dump time."""
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a schema file written by :func:`join_statements`."""
+    return [part.strip() for part in text.split(STATEMENT_MARKER) if part.strip()]
+
+
+def join_statements(statements: Sequence[str]) -> str:
+    return "".join(f"{STATEMENT_MARKER}\n{s.strip()}\n" for s in statements)

@@ -1,0 +1,245 @@
+"""SQLite: storage classes kept exactly, transactional DDL, triggers set aside inside the restore transaction.
+
+SQLite stores a type per value, not per column: a column may hold integer 1 next to text '1'. The dump looks at the
+storage classes actually present and stores a column holding several of them as a tagged struct, so every value
+comes back with its own storage class.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from seedkit.dialects.base import BaseDialect
+from seedkit.engine.parquet import rows_to_batch
+from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
+
+STORAGE_TYPES: dict[str, pa.DataType] = {
+    "integer": pa.int64(),
+    "real": pa.float64(),
+    "text": pa.string(),
+    "blob": pa.binary(),
+}
+MIXED_TYPE = pa.struct([(kind, arrow) for kind, arrow in STORAGE_TYPES.items()])
+
+
+class SQLiteDialect(BaseDialect):
+    name = "sqlite"
+    # SQLite's DDL is transactional: schema creation and trigger removal roll back with the data.
+    transactional_ddl = True
+    batch_rows = 20_000
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            previous = raw.isolation_level
+            # pysqlite opens transactions lazily and never around DDL; we manage BEGIN/COMMIT ourselves instead.
+            raw.isolation_level = None
+            try:
+                raw.execute(begin)
+                try:
+                    yield conn
+                except BaseException:
+                    raw.execute("ROLLBACK")
+                    raise
+                raw.execute("COMMIT")
+            finally:
+                raw.isolation_level = previous
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[sa.Connection]:
+        with self._transaction("BEGIN") as conn:
+            # The snapshot a deferred transaction reads from starts at its first read.
+            _raw(conn).execute("SELECT count(*) FROM sqlite_master").fetchall()
+            yield conn
+
+    @contextmanager
+    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    def describe_source(self, conn: sa.Connection) -> dict[str, Any]:
+        info = super().describe_source(conn)
+        info["server_version"] = sqlite3.sqlite_version
+        return info
+
+    def schemas(self, conn: sa.Connection, requested: Sequence[str]) -> list[str | None]:
+        return [None if s == "main" else s for s in requested] or [None]
+
+    def list_tables(self, conn: sa.Connection, schemas: Sequence[str | None]) -> tuple[list[TableRef], list[dict[str, str]]]:
+        tables, skipped = [], []
+        for schema in schemas:
+            master = f"{self.quote(schema)}.sqlite_master" if schema else "sqlite_master"
+            rows = _raw(conn).execute(
+                f"SELECT type, name FROM {master} WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                "ORDER BY name"
+            ).fetchall()
+            for kind, name in rows:
+                ref = TableRef(schema, name)
+                if kind == "table":
+                    tables.append(ref)
+                else:
+                    skipped.append({"name": ref.key, "kind": "view", "reason": "views hold no data"})
+        return tables, skipped
+
+    def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
+        raw = _raw(conn)
+        pragma = f"{self.quote(ref.schema)}.table_xinfo" if ref.schema else "table_xinfo"
+        info = raw.execute(f"PRAGMA {pragma}({self.quote(ref.name)})").fetchall()
+        # hidden: 0 normal, 1 hidden (virtual tables), 2/3 generated columns, which cannot be inserted into.
+        declared = [(row[1], row[2], not row[3] and not row[5]) for row in info if row[6] == 0]
+        storage: dict[str, set[str]] = {name: set() for name, _, _ in declared}
+        if for_dump and declared:
+            probes = ", ".join(f"typeof({self.quote(name)})" for name, _, _ in declared)
+            for kinds in raw.execute(f"SELECT DISTINCT {probes} FROM {self.qualified(ref)}"):
+                for (name, _, _), kind in zip(declared, kinds):
+                    if kind != "null":
+                        storage[name].add(kind)
+        columns = []
+        for name, sql_type, nullable in declared:
+            kinds = storage[name]
+            if len(kinds) > 1:
+                arrow, extra = MIXED_TYPE, (("mixed", True),)
+            else:
+                arrow, extra = STORAGE_TYPES.get(next(iter(kinds), ""), _affinity_type(sql_type)), ()
+            columns.append(ColumnInfo(name, sql_type.upper(), nullable, arrow, extra=extra))
+        return columns
+
+    def order_by(self, table: TableInfo) -> list[str]:
+        # A table without a primary key always has a rowid (WITHOUT ROWID tables require a key): insertion order.
+        return super().order_by(table) if table.primary_key else ["rowid"]
+
+    def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
+        schema = self.arrow_schema(table)
+        mixed = [i for i, c in enumerate(table.columns) if c.note("mixed")]
+        cursor = _raw(conn).execute(self.select_sql(table))
+        while rows := cursor.fetchmany(self.batch_rows):
+            if mixed:
+                rows = [_tag_mixed(row, mixed) for row in rows]
+            yield rows_to_batch(rows, schema)
+
+    def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        raw = _raw(conn)
+        if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            return {}, []
+        seq = dict(raw.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        return {t.key: {"sqlite_sequence": seq[t.ref.name]} for t in tables if t.ref.name in seq}, []
+
+    def schema_ddl(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> list[str] | None:
+        rows = _raw(conn).execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
+        row = _raw(conn).execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchone()
+        return row[0] == 0
+
+    def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
+        raw = _raw(conn)
+        for statement in statements:
+            raw.execute(statement)
+
+    def before_load(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> Any:
+        raw = _raw(conn)
+        # Checked at COMMIT instead of per row, so cycles and self-references load in any order.
+        raw.execute("PRAGMA defer_foreign_keys = ON")
+        names = [t.ref.name for t in tables]
+        marks = ", ".join("?" for _ in names)
+        triggers = raw.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks}) ORDER BY rowid", names
+        ).fetchall() if names else []
+        # SQLite cannot disable a trigger; it can drop one inside the transaction and recreate it before COMMIT.
+        for name, _ in triggers:
+            raw.execute(f"DROP TRIGGER {self.quote(name)}")
+        return triggers
+
+    def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
+        raw = _raw(conn)
+        for table in reversed(tables):
+            raw.execute(f"DELETE FROM {self.qualified(table.ref)}")
+
+    def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        raw = _raw(conn)
+        rows = 0
+        insert = None
+        for batch in batches:
+            if insert is None:
+                names = ", ".join(self.quote(n) for n in batch.schema.names)
+                marks = ", ".join("?" for _ in batch.schema.names)
+                insert = f"INSERT INTO {self.qualified(table.ref)} ({names}) VALUES ({marks})"
+            raw.executemany(insert, self.batch_rows_for_insert(table, batch))
+            rows += batch.num_rows
+        return rows
+
+    def batch_rows_for_insert(self, table: TableInfo, batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
+        columns = []
+        for field, column in zip(batch.schema, batch.columns):
+            values = column.to_pylist()
+            if pa.types.is_struct(field.type):
+                values = [_untag(v) for v in values]
+            columns.append(values)
+        return zip(*columns)
+
+    def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: Any) -> None:
+        raw = _raw(conn)
+        for _, sql in state or []:
+            raw.execute(sql)
+
+    def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        raw = _raw(conn)
+        if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            return
+        for table in tables:
+            raw.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table.ref.name,))
+            state = per_table.get(table.key)
+            if state and state.get("sqlite_sequence") is not None:
+                raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.ref.name, state["sqlite_sequence"]))
+
+
+def _raw(conn: sa.Connection) -> sqlite3.Connection:
+    return conn.connection.driver_connection
+
+
+def _affinity_type(declared: str) -> pa.DataType:
+    # Only used for columns that hold nothing but NULL: the type follows SQLite's affinity rules.
+    upper = declared.upper()
+    if "INT" in upper:
+        return pa.int64()
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return pa.string()
+    if "BLOB" in upper or not upper:
+        return pa.binary()
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return pa.float64()
+    return pa.string()
+
+
+def _tag_mixed(row: Sequence[Any], positions: Sequence[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for index in positions:
+        values[index] = _tag(values[index])
+    return tuple(values)
+
+
+def _tag(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    kind = {int: "integer", float: "real", str: "text", bytes: "blob"}[type(value)]
+    return {kind: value}
+
+
+def _untag(value: dict[str, Any] | None) -> Any:
+    if value is None:
+        return None
+    for kind in STORAGE_TYPES:
+        if value.get(kind) is not None:
+            return value[kind]
+    raise ValueError(f"empty mixed-type value {value!r}")

@@ -1,0 +1,1 @@
+"""The snapshot engine: reflect, dump to Parquet, verify, restore."""

@@ -1,0 +1,186 @@
+"""Dump: every table read in one consistent transaction, streamed to zstd Parquet, metadata written last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+import seedkit
+from seedkit.dialects import dialect_for
+from seedkit.dialects.base import join_statements
+from seedkit.engine.connect import database_errors, open_engine
+from seedkit.engine.graph import load_order
+from seedkit.engine.metadata import (
+    ColumnEntry, SnapshotMetadata, TableEntry, content_hash, metadata_path, snapshot_folder, table_file_name,
+    write_metadata,
+)
+from seedkit.engine.parquet import TableWriter, file_digest
+from seedkit.engine.progress import Progress, ProgressEvent, ignore
+from seedkit.engine.reflect import fingerprint, normalised_schema
+from seedkit.errors import DumpFailedError, SnapshotExistsError
+from seedkit.names import check_name
+
+SCHEMA_FILE = "schema.sql"
+
+
+@dataclass(frozen=True)
+class TableReport:
+    name: str
+    rows: int
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SnapshotReport:
+    """What a snapshot wrote."""
+
+    name: str
+    tables: list[TableReport]
+    seconds: float
+    content_hash: str
+    metadata_path: Path
+    folder: Path
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def bytes(self) -> int:
+        return sum(t.bytes for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
+            "rows": self.rows, "bytes": self.bytes, "metadata": str(self.metadata_path), "folder": str(self.folder),
+            "tables": [{"name": t.name, "rows": t.rows, "bytes": t.bytes, "seconds": round(t.seconds, 3)} for t in self.tables],
+            "skipped": self.skipped,
+        }
+
+
+def take_snapshot(
+    db: str | sa.Engine,
+    name: str,
+    *,
+    snapshots_dir: Path,
+    metadata_dir: Path,
+    note: str | None = None,
+    force: bool = False,
+    schemas: Sequence[str] = (),
+    generator: dict[str, Any] | None = None,
+    phase: int | None = None,
+    progress: Progress = ignore,
+) -> SnapshotReport:
+    """Write snapshot ``name`` of every table in ``db``; an interrupted dump leaves no half snapshot behind."""
+    check_name(name)
+    if metadata_path(metadata_dir, name).exists() and not force:
+        raise SnapshotExistsError(f"snapshot {name!r} already exists", hint="pass --force to replace it")
+    engine = open_engine(db, must_exist=True)
+    dialect = dialect_for(engine)
+    started = time.perf_counter()
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=snapshots_dir))
+    try:
+        with database_errors(engine, f"snapshot {name!r}", DumpFailedError):
+            with dialect.read_transaction() as conn:
+                source = dialect.describe_source(conn)
+                schema_list = dialect.schemas(conn, schemas)
+                refs, skipped = dialect.list_tables(conn, schema_list)
+                tables = {t.key: t for t in dialect.reflect(conn, refs, for_dump=True)}
+                order = load_order({key: table.depends_on for key, table in tables.items()})
+                per_table_seq, sequences = dialect.sequence_state(conn, list(tables.values()))
+                ddl = dialect.schema_ddl(conn, [tables[key] for key in order])
+                revision = dialect.migration_revision(conn, schema_list)
+                entries, reports = [], []
+                taken: set[str] = set()
+                for index, key in enumerate(order):
+                    table = tables[key]
+                    entry, report = _dump_table(dialect, conn, table, workdir, table_file_name(key, taken),
+                                                per_table_seq.get(key), index, len(order), progress)
+                    entries.append(entry)
+                    reports.append(report)
+        ddl_sha256 = None
+        if ddl:
+            (workdir / SCHEMA_FILE).write_text(join_statements(ddl), encoding="utf-8")
+            ddl_sha256 = file_digest(workdir / SCHEMA_FILE)
+        schema = normalised_schema(tables.values())
+        schema_fp = fingerprint(schema)
+        meta = SnapshotMetadata(
+            name=name,
+            created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            seedkit_version=seedkit.__version__,
+            note=note,
+            phase=phase,
+            source=source,
+            schema_fingerprint=schema_fp,
+            schema=schema,
+            migration_revision=revision,
+            generator=generator,
+            tables=entries,
+            sequences=sequences,
+            skipped=skipped,
+            ddl_file=SCHEMA_FILE if ddl else None,
+            ddl_sha256=ddl_sha256,
+            content_hash=content_hash(schema_fp, {e.name: e.content_digest for e in entries}),
+        )
+        folder = _move_into_place(workdir, snapshot_folder(snapshots_dir, name))
+        path = write_metadata(metadata_dir, meta)
+    finally:
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+    return SnapshotReport(name, reports, time.perf_counter() - started, meta.content_hash, path, folder, skipped)
+
+
+def _dump_table(dialect, conn, table, workdir: Path, file_name: str, sequence: dict[str, Any] | None,
+                index: int, total: int, progress: Progress) -> tuple[TableEntry, TableReport]:
+    started = time.perf_counter()
+    progress(ProgressEvent("snapshot", "start", table.key, index, total))
+    path = workdir / file_name
+    writer = TableWriter(path, dialect.arrow_schema(table))
+    try:
+        for batch in dialect.read_batches(conn, table):
+            writer.write(batch)
+            progress(ProgressEvent("snapshot", "rows", table.key, index, total, writer.rows, time.perf_counter() - started))
+        digest = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    size = path.stat().st_size
+    seconds = time.perf_counter() - started
+    progress(ProgressEvent("snapshot", "done", table.key, index, total, writer.rows, seconds))
+    entry = TableEntry(
+        name=table.key,
+        file=file_name,
+        rows=writer.rows,
+        bytes=size,
+        sha256=file_digest(path),
+        content_digest=digest,
+        columns=[ColumnEntry(c.name, c.sql_type, str(c.arrow_type), c.nullable) for c in table.columns],
+        primary_key=list(table.primary_key),
+        depends_on=table.depends_on,
+        schema=table.ref.schema,
+        sequence=sequence,
+    )
+    return entry, TableReport(table.key, writer.rows, size, seconds)
+
+
+def _move_into_place(workdir: Path, folder: Path) -> Path:
+    # Swap folders with renames so that a reader sees the old snapshot or the new one, never a mixture.
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+        os.replace(folder, old)
+    os.replace(workdir, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder

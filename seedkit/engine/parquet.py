@@ -1,0 +1,132 @@
+"""Parquet files of a snapshot: streamed in, streamed out, checksummed.
+
+Batches from the database are small (bounded memory); row groups are larger (compact files), so the writer
+gathers batches up to ``ROW_GROUP_ROWS`` before writing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seedkit.engine.digest import ColumnDigest, table_digest
+from seedkit.errors import IntegrityError
+
+ROW_GROUP_ROWS = 128 * 1024
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+COMPRESSION = "zstd"
+COMPRESSION_LEVEL = 1
+
+
+class TableWriter:
+    """Writes one table's batches to a Parquet file and computes its content digest on the way."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self.rows = 0
+        self._digests = [ColumnDigest() for _ in schema]
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._pending_bytes = 0
+        self._writer = pq.ParquetWriter(
+            path, schema, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL,
+            write_statistics=True, store_schema=True,
+        )
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
+            return
+        for digest, column in zip(self._digests, batch.columns):
+            digest.update(column)
+        self.rows += batch.num_rows
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+        self._pending_bytes += batch.nbytes
+        if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
+            self._flush()
+
+    def close(self) -> str:
+        """Finish the file and return the table's content digest."""
+        self._flush()
+        self._writer.close()
+        return table_digest(((f.name, str(f.type), d) for f, d in zip(self.schema, self._digests)), self.rows)
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._writer.close()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        table = pa.Table.from_batches(self._pending, schema=self.schema)
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self._pending.clear()
+        self._pending_rows = self._pending_bytes = 0
+
+
+def read_batches(path: Path, columns: Sequence[str] | None = None, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    """Stream a Parquet file's rows (only ``columns`` when given), one bounded batch at a time."""
+    try:
+        parquet = pq.ParquetFile(path)
+        yield from parquet.iter_batches(batch_size=batch_rows, columns=list(columns) if columns is not None else None,
+                                        use_threads=True)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        raise IntegrityError(f"cannot read {path}: {exc}", hint="the file is damaged; take the snapshot again") from exc
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_digest(path: Path) -> tuple[str, int]:
+    """Recompute a Parquet file's content digest and row count from its values."""
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise IntegrityError(f"cannot read {path}: {exc}", hint="the file is damaged; take the snapshot again") from exc
+    schema = parquet.schema_arrow
+    digests = [ColumnDigest() for _ in schema]
+    rows = 0
+    for batch in read_batches(path):
+        rows += batch.num_rows
+        for digest, column in zip(digests, batch.columns):
+            digest.update(column)
+    return table_digest(((f.name, str(f.type), d) for f, d in zip(schema, digests)), rows), rows
+
+
+def parquet_summary(path: Path) -> tuple[pa.Schema, int]:
+    """The Arrow schema and row count from a Parquet footer, without reading the data."""
+    try:
+        parquet = pq.ParquetFile(path)
+        return parquet.schema_arrow, parquet.metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise IntegrityError(f"cannot read {path}: {exc}", hint="the file is damaged; take the snapshot again") from exc
+
+
+def batches_of(rows: Iterable[Sequence[object]], schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """Turn an iterator of row tuples into record batches of at most ``batch_rows`` rows."""
+    chunk: list[Sequence[object]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch_rows:
+            yield rows_to_batch(chunk, schema)
+            chunk = []
+    if chunk:
+        yield rows_to_batch(chunk, schema)
+
+
+def rows_to_batch(rows: Sequence[Sequence[object]], schema: pa.Schema) -> pa.RecordBatch:
+    """Column-wise conversion of DBAPI rows into a record batch of ``schema``."""
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    arrays = [pa.array(values, type=f.type, from_pandas=False) for values, f in zip(columns, schema)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -1,0 +1,212 @@
+"""Restore: verify the files, check the schema, then replace every table's data in one transaction.
+
+Nothing touches the database until every file has been checked against its recorded size, checksum, row count and
+columns. The load runs in the dialect's restore session; any failure rolls it back and the database is left as it
+was (on databases without transactional DDL, a schema created for the restore is dropped again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+from seedkit.dialects import dialect_for
+from seedkit.dialects.base import BaseDialect, split_statements
+from seedkit.engine.connect import database_errors, open_engine
+from seedkit.engine.dump import TableReport
+from seedkit.engine.metadata import SnapshotMetadata, TableEntry, read_metadata, snapshot_folder
+from seedkit.engine.parquet import content_digest, file_digest, parquet_summary, read_batches
+from seedkit.engine.progress import Progress, ProgressEvent, ignore
+from seedkit.engine.reflect import TableInfo, TableRef, normalised_schema, schema_differences
+from seedkit.errors import IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore did."""
+
+    name: str
+    content_hash: str
+    tables: list[TableReport]
+    seconds: float
+    created_schema: bool = False
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
+            "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
+            "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    name: str
+    content_hash: str
+    tables: int
+    rows: int
+    bytes: int
+    deep: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def verify_files(meta: SnapshotMetadata, folder: Path, *, deep: bool = False) -> None:
+    """Check every file of a snapshot; ``deep`` also recomputes each table's content digest from its values."""
+    if not folder.is_dir():
+        raise SnapshotNotFoundError(
+            f"the files of snapshot {meta.name!r} are missing: {folder} does not exist",
+            hint=f"take it again with 'seedkit snapshot {meta.name} --force'",
+        )
+    for entry in meta.tables:
+        path = folder / entry.file
+        if not path.is_file():
+            raise SnapshotNotFoundError(f"snapshot {meta.name!r} is incomplete: {path} is missing",
+                                        hint=f"take it again with 'seedkit snapshot {meta.name} --force'")
+        size = path.stat().st_size
+        if size != entry.bytes:
+            raise IntegrityError(f"{path} is {size} bytes, the metadata says {entry.bytes}",
+                                 hint="the file was changed or truncated; take the snapshot again")
+        if file_digest(path) != entry.sha256:
+            raise IntegrityError(f"{path} does not match its sha256 in the metadata",
+                                 hint="the file was changed; take the snapshot again")
+        schema, rows = parquet_summary(path)
+        if rows != entry.rows or schema.names != entry.column_names:
+            raise IntegrityError(f"{path} does not hold what the metadata describes (rows or columns differ)",
+                                 hint="restore the metadata from git or take the snapshot again")
+        if deep:
+            digest, _ = content_digest(path)
+            if digest != entry.content_digest:
+                raise IntegrityError(f"{path}: the rows do not match the recorded content digest",
+                                     hint="take the snapshot again")
+    if meta.ddl_file:
+        path = folder / meta.ddl_file
+        if not path.is_file():
+            raise SnapshotNotFoundError(f"snapshot {meta.name!r} is incomplete: {path} is missing",
+                                        hint=f"take it again with 'seedkit snapshot {meta.name} --force'")
+        if file_digest(path) != meta.ddl_sha256:
+            raise IntegrityError(f"{path} does not match its sha256 in the metadata",
+                                 hint="the file was changed; take the snapshot again")
+
+
+def verify_snapshot(name: str, *, snapshots_dir: Path, metadata_dir: Path, deep: bool = True) -> VerifyReport:
+    """Check a snapshot's metadata and files without touching any database."""
+    meta = read_metadata(metadata_dir, name)
+    verify_files(meta, snapshot_folder(snapshots_dir, name), deep=deep)
+    return VerifyReport(name, meta.content_hash, len(meta.tables), meta.total_rows, meta.total_bytes, deep)
+
+
+def restore_snapshot(
+    db: str | sa.Engine,
+    name: str,
+    *,
+    snapshots_dir: Path,
+    metadata_dir: Path,
+    allow_drift: bool = False,
+    progress: Progress = ignore,
+) -> RestoreReport:
+    """Replace the data of ``db`` with snapshot ``name``, all or nothing."""
+    started = time.perf_counter()
+    meta = read_metadata(metadata_dir, name)
+    folder = snapshot_folder(snapshots_dir, name)
+    verify_files(meta, folder)
+    engine = open_engine(db)
+    dialect = dialect_for(engine)
+    with database_errors(engine, f"restore of {name!r}", RestoreFailedError):
+        return _restore(dialect, meta, folder, allow_drift, progress, started)
+
+
+def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_drift: bool, progress: Progress,
+             started: float) -> RestoreReport:
+    schemas = sorted({t.schema for t in meta.tables if t.schema is not None})
+    with dialect.engine.connect() as conn:
+        schema_list = dialect.schemas(conn, schemas) if schemas else [None]
+        if None not in schema_list:
+            schema_list = [None, *schema_list]
+        empty = dialect.target_is_empty(conn, schema_list)
+    ddl = _read_ddl(meta, folder) if empty else []
+    created: list[TableRef] = []
+    if empty and not dialect.transactional_ddl:
+        with dialect.engine.begin() as conn:
+            dialect.create_schema(conn, ddl)
+        created = [TableRef(t.schema, t.table_name) for t in meta.tables]
+    try:
+        with dialect.restore_session([]) as conn:
+            if empty and dialect.transactional_ddl:
+                dialect.create_schema(conn, ddl)
+            plan, skipped = _plan(dialect, conn, meta, schema_list, allow_drift)
+            tables = [table for _, table in plan]
+            state = dialect.before_load(conn, tables)
+            dialect.empty_tables(conn, tables)
+            reports = []
+            for index, (entry, table) in enumerate(plan):
+                reports.append(_load(dialect, conn, folder, entry, table, index, len(plan), progress))
+            per_table = {entry.name: entry.sequence for entry, _ in plan if entry.sequence}
+            dialect.set_sequences(conn, tables, per_table, meta.sequences)
+            dialect.after_load(conn, tables, state)
+    except BaseException:
+        if created:
+            dialect.drop_tables(created)
+        raise
+    return RestoreReport(meta.name, meta.content_hash, reports, time.perf_counter() - started, empty, skipped)
+
+
+def _plan(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata, schema_list: Sequence[str | None],
+          allow_drift: bool) -> tuple[list[tuple[TableEntry, TableInfo]], list[str]]:
+    refs, _ = dialect.list_tables(conn, schema_list)
+    target = {t.key: t for t in dialect.reflect(conn, refs, for_dump=False)}
+    actual = normalised_schema(target.values())
+    differences = schema_differences(meta.schema, actual)
+    if differences and not allow_drift:
+        raise SchemaMismatchError(
+            f"the database schema differs from snapshot {meta.name!r}: " + "; ".join(differences[:5])
+            + (f"; and {len(differences) - 5} more" if len(differences) > 5 else ""),
+            differences=differences,
+            hint="migrate the database to the snapshot's schema, or pass --allow-drift to restore the common columns",
+        )
+    plan, skipped = [], []
+    for entry in meta.tables:
+        table = target.get(entry.name)
+        if table is None:
+            skipped.append(f"table {entry.name}: not in the database, not restored")
+            continue
+        wanted = set(entry.column_names)
+        columns = tuple(c for c in table.columns if c.name in wanted)
+        for name in sorted(set(entry.column_names) - {c.name for c in columns}):
+            skipped.append(f"table {entry.name}: column {name} not in the database, not restored")
+        plan.append((entry, dataclasses.replace(table, columns=columns)))
+    for key in sorted(set(target) - set(meta.schema)):
+        skipped.append(f"table {key}: not in the snapshot, left as it was")
+    return plan, skipped
+
+
+def _load(dialect: BaseDialect, conn: sa.Connection, folder: Path, entry: TableEntry, table: TableInfo,
+          index: int, total: int, progress: Progress) -> TableReport:
+    started = time.perf_counter()
+    progress(ProgressEvent("restore", "start", entry.name, index, total))
+    batches = read_batches(folder / entry.file, columns=table.column_names)
+    rows = dialect.load_table(conn, table, batches)
+    if rows != entry.rows:
+        raise IntegrityError(f"{folder / entry.file} gave {rows} rows, the metadata says {entry.rows}",
+                             hint="take the snapshot again")
+    seconds = time.perf_counter() - started
+    progress(ProgressEvent("restore", "done", entry.name, index, total, rows, seconds))
+    return TableReport(entry.name, rows, 0, seconds)
+
+
+def _read_ddl(meta: SnapshotMetadata, folder: Path) -> list[str]:
+    if not meta.ddl_file:
+        raise RestoreFailedError(f"the database is empty and snapshot {meta.name!r} carries no schema",
+                                 hint="create the tables first (run your migrations), then restore")
+    return split_statements((folder / meta.ddl_file).read_text(encoding="utf-8"))
