@@ -152,9 +152,10 @@ def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_d
             reports = []
             for index, (entry, table) in enumerate(plan):
                 reports.append(_load(dialect, conn, folder, entry, table, index, len(plan), progress))
+            # Constraints are checked (after_load) before sequences move: on PostgreSQL setval is not transactional.
+            dialect.after_load(conn, tables, state)
             per_table = {entry.name: entry.sequence for entry, _ in plan if entry.sequence}
             dialect.set_sequences(conn, tables, per_table, meta.sequences)
-            dialect.after_load(conn, tables, state)
     except BaseException:
         if created:
             dialect.drop_tables(created)
