@@ -1,0 +1,5 @@
+"""``python -m seedkit``."""
+
+from seedkit.cli import main
+
+main()

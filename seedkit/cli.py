@@ -1,0 +1,250 @@
+"""The ``seedkit`` command: parse options, call :mod:`seedkit.api`, print the result.
+
+This is the one place where a SeedkitError becomes a line on stderr and an exit code (1, or 2 for usage errors);
+``--traceback`` shows the stack instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from seedkit import __version__, api
+from seedkit.config import Config, load_config
+from seedkit.console import ProgressView, human_bytes, render_table
+from seedkit.errors import SchemaMismatchError, SeedkitError
+
+
+@dataclass
+class Settings:
+    """Options that may be given before or after the subcommand; the later one wins."""
+
+    db: str | None = None
+    snapshots_dir: str | None = None
+    metadata_dir: str | None = None
+    quiet: bool = False
+    json: bool = False
+    traceback: bool = False
+    _config: Config | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config().with_overrides(
+                database_url=self.db, snapshots_dir=self.snapshots_dir, metadata_dir=self.metadata_dir)
+        return self._config
+
+    def progress(self) -> ProgressView:
+        return ProgressView(enabled=None if not (self.quiet or self.json) else False)
+
+
+_SETTINGS = Settings()
+
+
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and value is not False:
+            setattr(_SETTINGS, name, value)
+        return value
+    return callback
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--db, --snapshots-dir, --metadata-dir, --quiet, --json, --traceback: accepted on the group and every command."""
+    options = [
+        click.option("--db", "db", metavar="URL", expose_value=False, callback=_remember("db"),
+                     help="Database URL (default: SEEDKIT_DATABASE_URL, DATABASE_URL, [tool.seedkit], sqlite:///dev.db)."),
+        click.option("--snapshots-dir", metavar="DIR", expose_value=False, callback=_remember("snapshots_dir"),
+                     help="Folder of snapshot files (default: snapshots/)."),
+        click.option("--metadata-dir", metavar="DIR", expose_value=False, callback=_remember("metadata_dir"),
+                     help="Folder of snapshot metadata (default: metadata/)."),
+        click.option("--quiet", "-q", is_flag=True, default=None, expose_value=False, callback=_remember("quiet"),
+                     help="Print nothing but errors."),
+        click.option("--json", "json_output", is_flag=True, default=None, expose_value=False, callback=_remember("json"),
+                     help="Print the result as JSON."),
+        click.option("--traceback", is_flag=True, default=None, expose_value=False, callback=_remember("traceback"),
+                     help="Show the full stack on errors."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def emit(data: Any, text: Callable[[], str]) -> None:
+    """Print ``data`` as JSON with --json, else the human text (nothing with --quiet)."""
+    if _SETTINGS.json:
+        click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    elif not _SETTINGS.quiet:
+        output = text()
+        if output:
+            click.echo(output)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="seedkit")
+@common_options
+def cli() -> None:
+    """Seed a database once, snapshot it to zstd Parquet, restore it in a second."""
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--note", help="A note stored in the metadata.")
+@click.option("--force", is_flag=True, help="Replace an existing snapshot of that name.")
+@click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only these schemas (repeatable).")
+@common_options
+def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...]) -> None:
+    """Dump every table to snapshots/NAME/ and write metadata/NAME.json."""
+    config = _SETTINGS.config()
+    report = api.snapshot(None, name, config=config, note=note, force=force, schemas=schemas,
+                          progress=_SETTINGS.progress())
+
+    def text() -> str:
+        lines = [f"snapshot {report.name}: {len(report.tables)} tables, {report.rows:,} rows, "
+                 f"{human_bytes(report.bytes)} in {report.seconds:.2f} s -> {_relative(report.metadata_path)}"]
+        lines += [f"  skipped {s['kind']} {s['name']}: {s['reason']}" for s in report.skipped]
+        return "\n".join(lines)
+
+    emit(report.to_dict(), text)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--latest", is_flag=True, help="Restore the most recent snapshot (the default when NAME is omitted).")
+@click.option("--allow-drift", is_flag=True, help="Restore the common tables and columns when the schema differs.")
+@click.option("--allow-production", is_flag=True, help="Restore even though the target is marked as production.")
+@common_options
+def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool) -> None:
+    """Replace the database's data with snapshot NAME (default: the latest), all or nothing."""
+    if name and latest:
+        raise click.UsageError("give NAME or --latest, not both")
+    config = _SETTINGS.config()
+    report = api.restore(None, name, config=config, allow_drift=allow_drift, allow_production=allow_production,
+                         progress=_SETTINGS.progress())
+
+    def text() -> str:
+        lines = [f"restored {report.name} into {_safe_url(config.database_url)}: {len(report.tables)} tables, "
+                 f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
+        lines += [f"  {line}" for line in report.skipped]
+        return "\n".join(lines)
+
+    emit(report.to_dict(), text)
+
+
+@cli.command(name="list")
+@common_options
+def list_command() -> None:
+    """List the snapshots, oldest first."""
+    summaries = api.list_snapshots(config=_SETTINGS.config())
+
+    def text() -> str:
+        if not summaries:
+            return "no snapshots yet: take one with 'seedkit snapshot NAME'"
+        rows = [[s.name, s.created_at or "", s.tables, f"{s.rows:,}", human_bytes(s.bytes),
+                 "yes" if s.files_present else "missing", s.error or s.note or ""] for s in summaries]
+        return render_table(["NAME", "CREATED", "TABLES", "ROWS", "SIZE", "FILES", "NOTE"], rows)
+
+    emit([s.to_dict() for s in summaries], text)
+
+
+@cli.command()
+@click.argument("name")
+@common_options
+def show(name: str) -> None:
+    """Show a snapshot's metadata: tables, rows, sizes, source, hashes."""
+    meta = api.show(name, config=_SETTINGS.config())
+
+    def text() -> str:
+        head = [
+            f"snapshot     {meta.name}",
+            f"created      {meta.created_at}",
+            f"source       {meta.source.get('dialect')} {meta.source.get('server_version') or ''} {meta.source.get('url')}",
+            f"content      {meta.content_hash}",
+            f"schema       {meta.schema_fingerprint}",
+        ]
+        if meta.note:
+            head.append(f"note         {meta.note}")
+        if meta.generator:
+            head.append(f"generator    {json.dumps(meta.generator, sort_keys=True)}")
+        rows = [[t.name, f"{t.rows:,}", human_bytes(t.bytes), ", ".join(t.depends_on)] for t in meta.tables]
+        return "\n".join(head) + "\n\n" + render_table(["TABLE", "ROWS", "SIZE", "DEPENDS ON"], rows)
+
+    emit(meta.to_dict(), text)
+
+
+@cli.command()
+@click.argument("name")
+@common_options
+def verify(name: str) -> None:
+    """Check a snapshot's files against its metadata (sizes, checksums, row digests)."""
+    report = api.verify(name, config=_SETTINGS.config())
+    emit(report.to_dict(), lambda: f"snapshot {name} is intact: {report.tables} tables, {report.rows:,} rows, "
+                                   f"{human_bytes(report.bytes)}")
+
+
+@cli.command()
+@click.argument("name")
+@common_options
+def delete(name: str) -> None:
+    """Delete a snapshot's files and metadata."""
+    removed = api.delete(name, config=_SETTINGS.config())
+    emit({"removed": [str(p) for p in removed]}, lambda: "\n".join(f"removed {_relative(p)}" for p in removed))
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _safe_url(url: str) -> str:
+    import sqlalchemy as sa
+
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn errors into one line and an exit code."""
+    global _SETTINGS
+    _SETTINGS = Settings()
+    try:
+        cli.main(args=argv, prog_name="seedkit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("seedkit: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SeedkitError as exc:
+        if _SETTINGS.traceback:
+            raise
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("seedkit: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one line, with the way to see more
+        if _SETTINGS.traceback:
+            raise
+        click.echo(f"seedkit: internal error: {type(exc).__name__}: {exc} (run again with --traceback and report it)",
+                   err=True)
+        sys.exit(1)
+
+
+def _report_error(exc: SeedkitError) -> None:
+    if _SETTINGS.json:
+        payload: dict[str, Any] = {"error": exc.message, "hint": exc.hint, "type": type(exc).__name__}
+        if isinstance(exc, SchemaMismatchError):
+            payload["differences"] = exc.differences
+        click.echo(json.dumps(payload, ensure_ascii=False), err=True)
+    else:
+        click.echo(f"seedkit: error: {exc}", err=True)
