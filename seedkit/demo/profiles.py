@@ -15,7 +15,7 @@ PROFILES = ProfileSet((
             "three clinics: everyday development"),
     Profile("full", {"clinics": 3, "users": 90, "patients": 600, "history_weeks": 12},
             "three busy clinics: realistic volumes for demos"),
-    Profile("load", {"clinics": 20, "users": 2000, "patients": 40000, "history_weeks": 35},
+    Profile("load", {"clinics": 20, "users": 2000, "patients": 40000, "history_weeks": 39},
             "about a million rows, for benchmarks"),
 ), default="standard")
 
