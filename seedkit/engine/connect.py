@@ -71,6 +71,12 @@ def database_errors(engine: sa.Engine, action: str, error: type[SeedkitError] = 
         raise error(f"{action} failed: {first_line(exc.orig)}") from exc
     except sa.exc.SQLAlchemyError as exc:
         raise error(f"{action} failed: {first_line(exc)}") from exc
+    except Exception as exc:
+        # Dialects that talk to the driver directly (COPY, executemany on the raw connection) raise its own errors.
+        dbapi = getattr(engine.dialect, "loaded_dbapi", None)
+        if dbapi is not None and isinstance(exc, getattr(dbapi, "Error", ())):
+            raise error(f"{action} failed: {first_line(exc)}") from exc
+        raise
 
 
 def first_line(exc: BaseException | None) -> str:

@@ -197,7 +197,8 @@ def _load(dialect: BaseDialect, conn: sa.Connection, folder: Path, entry: TableE
     started = time.perf_counter()
     progress(ProgressEvent("restore", "start", entry.name, index, total))
     batches = read_batches(folder / entry.file, columns=table.column_names)
-    rows = dialect.load_table(conn, table, batches)
+    with database_errors(dialect.engine, f"restore, loading table {entry.name}", RestoreFailedError):
+        rows = dialect.load_table(conn, table, batches)
     if rows != entry.rows:
         raise IntegrityError(f"{folder / entry.file} gave {rows} rows, the metadata says {entry.rows}",
                              hint="take the snapshot again")
