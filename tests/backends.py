@@ -46,6 +46,9 @@ class Backend(Protocol):
     def drop_database(self, url: str) -> None:
         """Drop a database this backend created; refuse any other."""
 
+    def database_exists(self, url: str) -> bool:
+        """Whether the database behind ``url`` exists (used to prove that drops really happen)."""
+
 
 def unique_database_name() -> str:
     """A name no other process or earlier test can have chosen: pid plus random hex."""
@@ -71,6 +74,19 @@ def connect_raw(url: str | URL) -> Any:
 
         return pymysql.connect(**mysql_connect_params(parsed))
     raise ValueError(f"no raw connection for dialect {backend!r}")
+
+
+def run_statements(url: str, *statements: str) -> None:
+    """Execute SQL statements in order with the raw driver and commit; for tests that set up or tamper with data."""
+    conn = connect_raw(url)
+    try:
+        cursor = conn.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def sqlite_path(url: str | URL) -> str:
@@ -136,6 +152,9 @@ class SqliteBackend:
             Path(path + suffix).unlink(missing_ok=True)
         self._created.discard(url)
 
+    def database_exists(self, url: str) -> bool:
+        return Path(sqlite_path(url)).exists()
+
     def cleanup(self) -> None:
         """Remove the temporary folder at the end of the session."""
         if self._folder is not None:
@@ -192,7 +211,13 @@ class ServerBackend:
         self._drop(make_url(url).database or "")
         self._created.discard(url)
 
+    def database_exists(self, url: str) -> bool:
+        return self._exists(make_url(url).database or "")
+
     def _admin_connect(self) -> Any:
+        raise NotImplementedError
+
+    def _exists(self, name: str) -> bool:
         raise NotImplementedError
 
     def _probe_connect(self) -> Any:
@@ -226,6 +251,10 @@ class PostgresBackend(ServerBackend):
             conn.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
             )
+
+    def _exists(self, name: str) -> bool:
+        with self._admin_connect() as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
     def _drop(self, name: str) -> None:
         from psycopg import sql
@@ -265,6 +294,15 @@ class MysqlBackend(ServerBackend):
         try:
             with conn.cursor() as cur:
                 cur.execute(f"CREATE DATABASE {_mysql_quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        finally:
+            conn.close()
+
+    def _exists(self, name: str) -> bool:
+        conn = self._admin_connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
+                return cur.fetchone() is not None
         finally:
             conn.close()
 

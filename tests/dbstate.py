@@ -225,12 +225,19 @@ def _sqlite_cell(storage_class: str, value: Any) -> str | None:
 def _sqlite_fk_violations(url: str) -> list[str]:
     conn = _sqlite_readonly(url)
     try:
-        found = conn.execute("PRAGMA foreign_key_check").fetchall()
         lines = []
-        for table, rowid, parent, fk_id in found:
-            fks = conn.execute(f"PRAGMA foreign_key_list({_SQLITE_QUOTE(table)})").fetchall()
-            pairs = [f"{fk[3]}->{fk[4]}" for fk in fks if fk[0] == fk_id]
-            lines.append(f"{table} rowid {rowid}: no {parent} row for ({', '.join(pairs)})")
+        for table, rowid, parent, fk_id in conn.execute("PRAGMA foreign_key_check").fetchall():
+            pairs = [
+                (fk[3], fk[4])
+                for fk in conn.execute(f"PRAGMA foreign_key_list({_SQLITE_QUOTE(table)})").fetchall()
+                if fk[0] == fk_id
+            ]
+            cols = [col for col, _ in pairs]
+            values: Any = "?"
+            if rowid is not None:  # WITHOUT ROWID tables report no rowid, so their values cannot be fetched
+                selected = ", ".join(_SQLITE_QUOTE(col) for col in cols)
+                values = conn.execute(f"SELECT {selected} FROM {_SQLITE_QUOTE(table)} WHERE rowid = ?", (rowid,)).fetchone()
+            lines.append(_orphan_line(f"fk #{fk_id}", table, cols, parent, [p or "?" for _, p in pairs], [values]))
     finally:
         conn.close()
     return lines

@@ -145,7 +145,7 @@ CREATE TABLE identity_items (
     label text
 )
 -- ;;
-INSERT INTO identity_items (label) VALUES ('first'), ('second'), (NULL)
+INSERT INTO identity_items (label) VALUES ('first'), (NULL), ('third')
 -- ;;
 -- a deleted row: the identity sequence (3) is past max(id) (2)
 DELETE FROM identity_items WHERE id = 3
@@ -195,7 +195,8 @@ CREATE TABLE measurements_2023 PARTITION OF measurements FOR VALUES FROM ('2023-
 CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
 -- ;;
 INSERT INTO measurements (id, taken_on, value) VALUES
-    (1, '2023-06-01', 1.5), (2, '2023-12-31', NULL), (3, '2024-01-01', -2.25), (4, '2024-07-14', 1e-300)
+    (1, '2023-06-01', 1.5), (2, '2023-12-31', NULL), (3, '2024-01-01', -2.25), (4, '2024-07-14', 1e-300),
+    (5, '2024-12-31', NULL)
 -- ;;
 
 -- case: enum-and-domain: mood is an enum, positive_int a domain with a CHECK; both used by type_matrix
