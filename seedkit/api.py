@@ -21,6 +21,7 @@ from seedkit.engine.metadata import (
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.restore import RestoreReport, VerifyReport, restore_snapshot, verify_snapshot
 from seedkit.errors import SeedkitError, SnapshotNotFoundError
+from seedkit.generator import recall, remember
 from seedkit.guard import refuse_production
 from seedkit.names import check_name
 
@@ -47,8 +48,16 @@ class SnapshotSummary:
 def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = None, note: str | None = None,
              force: bool = False, schemas: Sequence[str] = (), generator: dict[str, Any] | None = None,
              phase: int | None = None, progress: Progress = ignore) -> SnapshotReport:
-    """Dump every table of ``db`` (default: the configured database) into snapshot ``name``."""
+    """Dump every table of ``db`` (default: the configured database) into snapshot ``name``.
+
+    When ``db`` was last filled by ``seedkit seed`` (or a restore of a seeded snapshot), the recipe is recorded
+    as the snapshot's ``generator`` unless one is given.
+    """
     config = config or load_config()
+    if generator is None and (db is None or isinstance(db, str)):
+        generator = recall(config.cache_dir, db or config.database_url)
+    if phase is None and generator is not None:
+        phase = generator.get("phase")
     return take_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
                          metadata_dir=config.metadata_dir, note=note, force=force,
                          schemas=schemas or config.schemas, generator=generator, phase=phase, progress=progress)
@@ -62,8 +71,11 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
         config = config.with_overrides(database_url=db)
     refuse_production(config, "restore", allow=allow_production)
     name = name or latest_snapshot(config=config)
-    return restore_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
-                            metadata_dir=config.metadata_dir, allow_drift=allow_drift, progress=progress)
+    report = restore_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
+                              metadata_dir=config.metadata_dir, allow_drift=allow_drift, progress=progress)
+    if db is None or isinstance(db, str):
+        remember(config.cache_dir, db or config.database_url, read_metadata(config.metadata_dir, name).generator)
+    return report
 
 
 def verify(name: str, *, config: Config | None = None, deep: bool = True) -> VerifyReport:
@@ -120,3 +132,42 @@ def delete(name: str, *, config: Config | None = None) -> list[Path]:
     if not removed:
         raise SnapshotNotFoundError(f"snapshot {name!r} not found", hint="run 'seedkit list' to see the snapshots")
     return removed
+
+
+def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: str | None = None,
+         areas: Sequence[str] = (), phase: int | None = None, seed: int | None = None, clear: bool = True,
+         audit: bool = False, allow_production: bool = False, progress: Any = None) -> Any:
+    """Seed ``db`` (default: the configured database) and remember the recipe for the next snapshot."""
+    from seedkit import seeding
+
+    config = config or load_config()
+    _importable(config)
+    url = db if db is not None else config.database_url
+    report = seeding.seed(url, config=config, profile=profile, areas=areas, phase=phase,
+                          seed=seeding.DEFAULT_SEED if seed is None else seed, clear=clear, audit=audit,
+                          allow_production=allow_production, progress=progress)
+    if not audit and isinstance(url, str):
+        recipe = None
+        if report.ok and clear:
+            recipe = {"seeds": config.seeds or seeding.DEFAULT_SEEDS_MODULE, "profile": report.profile,
+                      "seed": report.seed, "areas": sorted(areas), "phase": phase}
+        remember(config.cache_dir, url, recipe)
+    return report
+
+
+def describe_seeds(*, config: Config | None = None) -> Any:
+    """Areas, phases, dependencies and profiles of the configured seeds module."""
+    from seedkit import seeding
+
+    config = config or load_config()
+    _importable(config)
+    return seeding.describe(config)
+
+
+def _importable(config: Config) -> None:
+    # A project's own seeds module ("myapp.seeds") lives beside its pyproject.toml.
+    import sys
+
+    root = str(config.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)

@@ -17,7 +17,7 @@ import click
 
 from seedkit import __version__, api
 from seedkit.config import Config, load_config
-from seedkit.console import ProgressView, human_bytes, render_table
+from seedkit.console import ProgressView, SeedProgressView, human_bytes, render_table
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
 
@@ -194,6 +194,82 @@ def delete(name: str) -> None:
     """Delete a snapshot's files and metadata."""
     removed = api.delete(name, config=_SETTINGS.config())
     emit({"removed": [str(p) for p in removed]}, lambda: "\n".join(f"removed {_relative(p)}" for p in removed))
+
+
+@cli.command()
+@click.option("--profile", help="Profile: how much of each thing (minimal, standard, full, load, or your own).")
+@click.option("--area", "areas", multiple=True, metavar="ID", help="Only this area and the areas it requires (repeatable).")
+@click.option("--phase", type=click.IntRange(min=1), help="Run phases 1..N only.")
+@click.option("--seed", "seed_value", type=int, default=None, help="Random seed: the same seed gives the same data.")
+@click.option("--no-clear", is_flag=True, help="Keep existing data and fill the gaps (fixtures, enrichers).")
+@click.option("--audit", is_flag=True, help="Write nothing; list every gap the enrichers would fill.")
+@click.option("--list", "list_plan", is_flag=True, help="Show areas, phases, dependencies and profiles.")
+@click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
+@common_options
+def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_value: int | None, no_clear: bool,
+         audit: bool, list_plan: bool, allow_production: bool) -> None:
+    """Fill the database with deterministic, realistic data from the seeds module (default: the clinic demo)."""
+    config = _SETTINGS.config()
+    if list_plan:
+        plan = api.describe_seeds(config=config)
+        emit(plan.to_dict(), lambda: _plan_text(plan))
+        return
+    report = api.seed(None, config=config, profile=profile, areas=areas, phase=phase, seed=seed_value,
+                      clear=not no_clear, audit=audit, allow_production=allow_production,
+                      progress=SeedProgressView(enabled=None if not (_SETTINGS.quiet or _SETTINGS.json) else False))
+    emit(report.to_dict(), lambda: _seed_text(report, audit))
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--profile", help="Reseed with this profile.")
+@click.option("--snapshot", "snapshot_name", metavar="NAME", help="Restore this snapshot instead of reseeding.")
+@click.option("--seed", "seed_value", type=int, default=None, help="Random seed for reseeding.")
+@click.option("--allow-production", is_flag=True, help="Reset even though the target is marked as production.")
+@common_options
+def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None, allow_production: bool) -> None:
+    """Back to a known state: reseed from scratch (--profile) or restore a snapshot (--snapshot)."""
+    if profile and snapshot_name:
+        raise click.UsageError("give --profile or --snapshot, not both")
+    config = _SETTINGS.config()
+    if snapshot_name:
+        report = api.restore(None, snapshot_name, config=config, allow_production=allow_production,
+                             progress=_SETTINGS.progress())
+        emit(report.to_dict(), lambda: f"reset {_safe_url(config.database_url)} to snapshot {report.name}: "
+                                       f"{report.rows:,} rows in {report.seconds:.2f} s")
+        return
+    seeded = api.seed(None, config=config, profile=profile, seed=seed_value, clear=True,
+                      allow_production=allow_production,
+                      progress=SeedProgressView(enabled=None if not (_SETTINGS.quiet or _SETTINGS.json) else False))
+    emit(seeded.to_dict(), lambda: _seed_text(seeded, False))
+    if not seeded.ok:
+        sys.exit(1)
+
+
+def _seed_text(report: Any, audit: bool) -> str:
+    if audit:
+        if not report.gaps:
+            return "audit: no gaps"
+        return "audit: " + f"{len(report.gaps)} gap(s)\n" + "\n".join(f"  {gap}" for gap in report.gaps)
+    rows = [[table, f"{count:,}"] for table, count in report.created.items()]
+    lines = [render_table(["TABLE", "CREATED"], rows) if rows else "nothing to create"]
+    total = sum(report.created.values())
+    rate = f", {total / report.seconds:,.0f} rows/s" if report.seconds > 0 and total else ""
+    lines.append(f"seeded profile {report.profile} (seed {report.seed}): {total:,} rows in {report.seconds:.2f} s{rate}")
+    lines += [f"skipped {line}" for line in report.skipped]
+    lines += [f"error {line}" for line in report.errors]
+    return "\n".join(lines)
+
+
+def _plan_text(plan: Any) -> str:
+    rows = [[a.phase, a.name, ", ".join(a.requires) or "-", ", ".join(a.tables), "; ".join(a.rules)] for a in plan.areas]
+    lines = [f"seeds: {plan.seeds}", "", render_table(["PHASE", "AREA", "REQUIRES", "TABLES", "RULES"], rows), ""]
+    names = sorted({key for counts in plan.profiles.values() for key in counts})
+    profile_rows = [[name] + [f"{plan.profiles[p].get(name, 0):,}" for p in plan.profiles] for name in names]
+    lines.append(render_table(["COUNT"] + [p + (" (default)" if p == plan.default_profile else "") for p in plan.profiles],
+                              profile_rows))
+    return "\n".join(lines)
 
 
 def _relative(path: Path) -> str:

@@ -54,3 +54,25 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 
 def _is_number(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).isdigit()
+
+
+class SeedProgressView:
+    """One line per seeded area on a terminal: rows and rows/s when it is done, or why it was skipped or failed."""
+
+    def __init__(self, stream: IO[str] | None = None, *, enabled: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+
+    def __call__(self, event: object) -> None:
+        if not self.enabled:
+            return
+        area, stage = getattr(event, "area"), getattr(event, "stage")
+        rows, seconds, message = getattr(event, "rows", 0), getattr(event, "seconds", 0.0), getattr(event, "message", "")
+        if stage == "start":
+            self.stream.write(f"\r\033[Kseed {area}: running")
+        elif stage == "done":
+            rate = f", {rows / seconds:,.0f} rows/s" if seconds > 0 and rows else ""
+            self.stream.write(f"\r\033[Kseed {area}: {rows:,} rows in {seconds:.2f} s{rate}\n")
+        else:
+            self.stream.write(f"\r\033[Kseed {area}: {stage} {message}\n")
+        self.stream.flush()
