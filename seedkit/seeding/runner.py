@@ -80,6 +80,8 @@ def seed(db: str | Engine, *, config: Config | None = None, profile: str | None 
     - ``audit=True``: write nothing (not even missing tables) and report every enricher gap in ``gaps``;
     - refuses with ProductionGuardError when the configuration marks the target as production, unless
       ``allow_production``;
+    - ``config=None`` means defaults: the bundled demo, no protected URL patterns (production is then detected from
+      SEEDKIT_ENV / APP_ENV / ENV only); the CLI passes ``load_config()``;
     - ``environ`` (default ``os.environ``) supplies SEEDKIT_SEED_PASSWORD / SEEDKIT_ADMIN_EMAIL /
       SEEDKIT_ADMIN_PASSWORD.
     """
