@@ -16,6 +16,8 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +50,18 @@ class Backend(Protocol):
 
     def database_exists(self, url: str) -> bool:
         """Whether the database behind ``url`` exists (used to prove that drops really happen)."""
+
+
+# What the ``database_factory`` fixture hands out: backend -> URL of a fresh database, dropped after the test.
+DatabaseFactory = Callable[[Backend], str]
+
+
+@dataclass(frozen=True)
+class SnapshotDirs:
+    """What the ``snapshot_dirs`` fixture hands out: where an engine test writes snapshots and metadata documents."""
+
+    snapshots_dir: Path
+    metadata_dir: Path
 
 
 def unique_database_name() -> str:

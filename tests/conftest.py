@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,8 @@ from backends import (  # noqa: E402
     BACKEND_NAMES,
     REQUIRE_ENV,
     Backend,
+    DatabaseFactory,
+    SnapshotDirs,
     SqliteBackend,
     make_backend,
     required_backends,
@@ -101,9 +102,6 @@ def mysql_backend() -> Backend:
     return require_backend("mysql")
 
 
-DatabaseFactory = Callable[[Backend], str]
-
-
 @pytest.fixture
 def database_factory() -> Iterator[DatabaseFactory]:
     """``database_factory(backend) -> url``: a fresh empty database on any backend; all dropped after the test.
@@ -140,14 +138,6 @@ def case_database(backend: Backend, new_database: Callable[[], str]) -> str:
     url = new_database()
     load_case_schema(url, backend.name)
     return url
-
-
-@dataclass(frozen=True)
-class SnapshotDirs:
-    """Where an engine test writes snapshots (Parquet folders) and their metadata documents."""
-
-    snapshots_dir: Path
-    metadata_dir: Path
 
 
 @pytest.fixture

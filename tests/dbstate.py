@@ -140,7 +140,8 @@ def _diff_table(name: str, mine: TableState, theirs: TableState) -> list[str]:
         return [f"~ table {name} columns:\n      - {mine.columns}\n      + {theirs.columns}"]
     if mine.rows == theirs.rows:
         return []
-    lines = [f"~ table {name}: {len(mine.rows)} rows -> {len(theirs.rows)} rows; columns {[c for c, _ in mine.columns]}"]
+    names = [column for column, _ in mine.columns]
+    lines = [f"~ table {name}: {len(mine.rows)} rows -> {len(theirs.rows)} rows; columns {names}"]
     only_mine = Counter(mine.rows) - Counter(theirs.rows)
     only_theirs = Counter(theirs.rows) - Counter(mine.rows)
     lines += _sample_rows("-", only_mine)
@@ -187,10 +188,14 @@ def _sqlite_state(url: str) -> DatabaseState:
         tables = {
             name: _sqlite_table(conn, name)
             for kind, name, _, sql in master
-            if kind == "table" and not name.startswith("sqlite_") and not (sql or "").upper().startswith("CREATE VIRTUAL")
+            if kind == "table" and not name.startswith("sqlite_") and not _is_virtual(sql)
         }
         triggers = {f"{table}.{name}": sql for kind, name, table, sql in master if kind == "trigger"}
-        objects = {f"{kind} {name}": sql or f"(implicit on {table})" for kind, name, table, sql in master if kind != "trigger"}
+        objects = {
+            f"{kind} {name}": sql or f"(implicit on {table})"
+            for kind, name, table, sql in master
+            if kind != "trigger"
+        }
         for pragma in ("user_version", "application_id"):
             objects[f"pragma {pragma}"] = str(conn.execute(f"PRAGMA {pragma}").fetchone()[0])
         sequences = {}
@@ -199,6 +204,11 @@ def _sqlite_state(url: str) -> DatabaseState:
     finally:
         conn.close()
     return DatabaseState("sqlite", tables, sequences, triggers, objects)
+
+
+def _is_virtual(create_sql: str | None) -> bool:
+    """Virtual tables (FTS and the like) hold no rows of their own; their shadow tables are read instead."""
+    return (create_sql or "").upper().startswith("CREATE VIRTUAL")
 
 
 def _sqlite_table(conn: Any, table: str) -> TableState:
@@ -236,7 +246,8 @@ def _sqlite_fk_violations(url: str) -> list[str]:
             values: Any = "?"
             if rowid is not None:  # WITHOUT ROWID tables report no rowid, so their values cannot be fetched
                 selected = ", ".join(_SQLITE_QUOTE(col) for col in cols)
-                values = conn.execute(f"SELECT {selected} FROM {_SQLITE_QUOTE(table)} WHERE rowid = ?", (rowid,)).fetchone()
+                query = f"SELECT {selected} FROM {_SQLITE_QUOTE(table)} WHERE rowid = ?"
+                values = conn.execute(query, (rowid,)).fetchone()
             lines.append(_orphan_line(f"fk #{fk_id}", table, cols, parent, [p or "?" for _, p in pairs], [values]))
     finally:
         conn.close()
@@ -366,13 +377,15 @@ _PG_OBJECT_QUERIES = {
                  WHEN 'e' THEN 'enum ' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
                                           FROM pg_enum e WHERE e.enumtypid = t.oid)
                  WHEN 'd' THEN 'domain ' || format_type(t.typbasetype, t.typtypmod)
-                               || coalesce((SELECT ' ' || string_agg(pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname)
+                               || coalesce((SELECT ' ' || string_agg(pg_get_constraintdef(c.oid), ' '
+                                                                     ORDER BY c.conname)
                                             FROM pg_constraint c WHERE c.contypid = t.oid), '')
                  ELSE 'type ' || t.typtype::text END
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE t.typtype IN ('e', 'd') AND {_PG_USER_SCHEMAS}""",
     "function": f"""
-        SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_functiondef(p.oid)
+        SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+               pg_get_functiondef(p.oid)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE p.prokind IN ('f', 'p') AND {_PG_USER_SCHEMAS}""",
 }
@@ -421,7 +434,8 @@ def _postgres_fk_violations(url: str) -> list[str]:
             )
             orphans = conn.execute(query).fetchall()
             if orphans:
-                lines.append(_orphan_line(name, _pg_name(schema, table), cols, _pg_name(pschema, ptable), pcols, orphans))
+                child, parent = _pg_name(schema, table), _pg_name(pschema, ptable)
+                lines.append(_orphan_line(name, child, cols, parent, pcols, orphans))
     finally:
         conn.rollback()
         conn.close()
@@ -531,7 +545,8 @@ def _mysql_schema_objects(cur: Any, found: list[tuple[str, str, Any]]) -> dict[s
     for name, kind, _ in found:
         if kind == "VIEW":
             cur.execute(
-                "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+                """SELECT VIEW_DEFINITION FROM information_schema.VIEWS
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s""",
                 (name,),
             )
             objects[f"view {name}"] = cur.fetchone()[0]

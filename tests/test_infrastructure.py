@@ -12,6 +12,8 @@ import pytest
 from backends import (
     BACKEND_NAMES,
     Backend,
+    DatabaseFactory,
+    SnapshotDirs,
     make_backend,
     required_backends,
     run_statements,
@@ -116,7 +118,9 @@ def test_required_backends_are_parsed_and_unknown_names_refused() -> None:
         ("PostgreSQL at 127.0.0.1:1 unreachable: refused", frozenset({"postgresql"}), "fail"),
     ],
 )
-def test_unreachable_backend_skips_unless_required(reason: str | None, required: frozenset[str], outcome: str | None) -> None:
+def test_unreachable_backend_skips_unless_required(
+    reason: str | None, required: frozenset[str], outcome: str | None
+) -> None:
     assert unavailable_outcome("postgresql", reason, required) == outcome
 
 
@@ -174,7 +178,7 @@ def test_backend_markers_select_tests(pytester: pytest.Pytester) -> None:
 # --- database_state -----------------------------------------------------------------------------------------------
 
 
-def test_sqlite_state_tells_text_one_from_integer_one(sqlite_backend: Backend, database_factory) -> None:
+def test_sqlite_state_tells_text_one_from_integer_one(sqlite_backend: Backend, database_factory: DatabaseFactory) -> None:
     as_integer, as_text = database_factory(sqlite_backend), database_factory(sqlite_backend)
     run_statements(as_integer, "CREATE TABLE t (v)", "INSERT INTO t VALUES (1)")
     run_statements(as_text, "CREATE TABLE t (v)", "INSERT INTO t VALUES ('1')")
@@ -187,8 +191,9 @@ def test_sqlite_state_tells_text_one_from_integer_one(sqlite_backend: Backend, d
 
 def test_state_is_stable_and_row_order_does_not_matter(backend: Backend, new_database: Callable[[], str]) -> None:
     forward, backward = new_database(), new_database()
-    run_statements(forward, "CREATE TABLE t (id INTEGER, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, NULL)")
-    run_statements(backward, "CREATE TABLE t (id INTEGER, v VARCHAR(10))", "INSERT INTO t VALUES (2, NULL)", "INSERT INTO t VALUES (1, 'a')")
+    create = "CREATE TABLE t (id INTEGER, v VARCHAR(10))"
+    run_statements(forward, create, "INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, NULL)")
+    run_statements(backward, create, "INSERT INTO t VALUES (2, NULL)", "INSERT INTO t VALUES (1, 'a')")
     assert_same_state(database_state(forward), database_state(backward))
     assert database_state(forward) == database_state(forward)
 
@@ -221,7 +226,7 @@ def test_state_sees_a_changed_sequence(backend: Backend, case_database: str) -> 
     assert any(sequence in line for line in before.diff(after))
 
 
-def test_postgresql_state_sees_is_called(postgresql_backend: Backend, database_factory) -> None:
+def test_postgresql_state_sees_is_called(postgresql_backend: Backend, database_factory: DatabaseFactory) -> None:
     url = database_factory(postgresql_backend)
     run_statements(url, "CREATE SEQUENCE s")
     fresh = database_state(url)
@@ -255,7 +260,7 @@ def test_state_sees_a_changed_trigger(backend: Backend, case_database: str) -> N
     assert any("trigger products." in line for line in before.diff(after))
 
 
-def test_postgresql_state_sees_a_disabled_trigger(postgresql_backend: Backend, database_factory) -> None:
+def test_postgresql_state_sees_a_disabled_trigger(postgresql_backend: Backend, database_factory: DatabaseFactory) -> None:
     url = database_factory(postgresql_backend)
     load_case_schema(url, "postgresql")
     before = database_state(url)
@@ -355,7 +360,7 @@ def test_statements_split_on_marker_lines_only() -> None:
     assert statements(text) == ["CREATE FUNCTION f() AS $$ BEGIN; END; $$", "SELECT 1;"]
 
 
-def test_snapshot_dirs_are_separate_empty_folders(snapshot_dirs) -> None:
+def test_snapshot_dirs_are_separate_empty_folders(snapshot_dirs: SnapshotDirs) -> None:
     assert snapshot_dirs.snapshots_dir.is_dir() and snapshot_dirs.metadata_dir.is_dir()
     assert snapshot_dirs.snapshots_dir != snapshot_dirs.metadata_dir
     assert not any(snapshot_dirs.snapshots_dir.iterdir())
@@ -386,7 +391,8 @@ def _server_env(name: str) -> str:
 
 def _bogus_url(name: str) -> str:
     """A server address where nothing listens: port 1 on localhost refuses at once."""
-    return {"postgresql": "postgresql+psycopg://postgres@127.0.0.1:1", "mysql": "mysql+pymysql://root@127.0.0.1:1"}[name]
+    urls = {"postgresql": "postgresql+psycopg://postgres@127.0.0.1:1", "mysql": "mysql+pymysql://root@127.0.0.1:1"}
+    return urls[name]
 
 
 def _nullable_columns(url: str) -> set[str]:
