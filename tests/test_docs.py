@@ -1,0 +1,58 @@
+"""The README documents every command and option, its two set-up commands exist, and its demo logins are real."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+
+from seedkit.cli import cli
+from seedkit.seeding import seed, verify_password
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    return sorted(cli.commands.items())
+
+
+@pytest.mark.parametrize("name,command", _commands(), ids=[name for name, _ in _commands()])
+def test_every_command_and_option_is_in_the_cli_reference(name, command):
+    reference = README[README.index("## CLI reference"):]
+    assert f"`seedkit {name}" in reference, f"seedkit {name} is not documented"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert any(opt in reference for opt in param.opts), f"{name} {param.opts} is not documented"
+
+
+def test_readme_set_up_is_exactly_two_make_targets_that_exist():
+    setup = README[README.index("## Set up"):README.index("## Snapshot and restore")]
+    block = re.search(r"```sh\n(.*?)```", setup, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("demo", "test"):
+        assert re.search(rf"^{target}:", makefile, re.M)
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_demo_logins_table_matches_the_standard_profile(tmp_path):
+    rows = re.findall(r"^\| (.+?) \| `(.+?)` \| (admin|therapist) \|$", README, re.M)
+    assert rows, "no demo logins table"
+    db = tmp_path / "demo.db"
+    report = seed(f"sqlite:///{db}", profile="standard", environ={})
+    assert report.ok
+    with sqlite3.connect(db) as conn:
+        seeded = conn.execute(
+            "SELECT o.name, u.email, m.role, u.password_hash FROM users u JOIN memberships m ON m.user_id = u.id "
+            "JOIN organizations o ON o.id = m.organization_id ORDER BY o.id, u.id"
+        ).fetchall()
+    assert [(o, e, r) for o, e, r, _ in seeded] == rows
+    assert all(verify_password("Password123!", stored) for *_, stored in seeded)
