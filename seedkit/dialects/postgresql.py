@@ -1,0 +1,569 @@
+"""PostgreSQL: catalog reflection, server-side cursors, pg_dump DDL, COPY loads, all inside one transaction.
+
+Values are read natively where Arrow holds them exactly and as the server's own text (``col::text``) otherwise, so
+every type PostgreSQL can parse back round-trips, user types included. The restore runs in one transaction (DDL,
+triggers and constraints roll back with the data); the one non-transactional step, ``setval``, runs last and is
+undone by hand when anything after it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from seedkit.dialects.base import BaseDialect
+from seedkit.engine.parquet import rows_to_batch
+from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
+from seedkit.engine.types import MAX_DECIMAL128_PRECISION
+
+log = logging.getLogger(__name__)
+
+# Session settings that make text output unambiguous and floats exact; the restore parses what the dump printed.
+SESSION_SETTINGS = (
+    ("TimeZone", "UTC"),
+    ("DateStyle", "ISO, YMD"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "3"),
+    ("bytea_output", "hex"),
+)
+SYSTEM_SCHEMA_FILTER = """n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'"""
+SKIPPED_KINDS = {
+    "p": ("partitioned table", "its rows are dumped and restored through its partitions"),
+    "v": ("view", "views hold no data"),
+    "m": ("materialized view", "derived data; refreshed after a restore"),
+    "f": ("foreign table", "its data lives on another server"),
+}
+# ``ALTER TABLE ... ENABLE ... TRIGGER`` forms that put back each pg_trigger.tgenabled state ('D' stays disabled).
+TRIGGER_ENABLE = {"O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
+SEQUENCE_UNDO_KEY = "seedkit.postgresql.sequence_undo"
+
+
+@dataclass(frozen=True)
+class SavedForeignKey:
+    """A foreign key dropped for the load, with what re-creates it exactly (name, definition, NOT VALID)."""
+
+    table: str  # qualified, quoted
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class LoadState:
+    foreign_keys: tuple[SavedForeignKey, ...]
+    triggers: tuple[tuple[str, str, str], ...]  # (qualified table, trigger name, tgenabled)
+    schemas: tuple[str, ...]
+
+
+def arrow_type_for_pg(typname: str, builtin: bool, typmod: int) -> pa.DataType | None:
+    """The Arrow type a column of this built-in type is read as natively, or None to read it as the server's text.
+
+    - integers, floats (NaN, +-Infinity and -0.0 included), booleans, text-like types and bytea are exact;
+    - numeric(p, s) with p <= 38 is decimal128(p, s); unconstrained numeric is text (any size, exact);
+    - date, timestamp, timestamptz and time are native; a column holding a value Python cannot carry (infinity,
+      BC dates, years past 9999, 24:00:00) is read as text instead (see ``_needs_text_probe``), as is a
+      numeric(p, s) column holding NaN;
+    - uuid, json, jsonb, interval, network, text-search, arrays, enums, domains, ranges, money, bit, xml, timetz,
+      geometric and user types are text: PostgreSQL prints and parses them exactly (json keeps its whitespace and
+      duplicate keys). uuid as text keeps the Parquet file readable.
+    """
+    if not builtin:
+        return None
+    if typname == "numeric":
+        precision, scale = _numeric_typmod(typmod)
+        if precision is not None and 0 < precision <= MAX_DECIMAL128_PRECISION and 0 <= scale <= precision:
+            return pa.decimal128(precision, scale)
+        return None
+    return NATIVE_TYPES.get(typname)
+
+
+NATIVE_TYPES: dict[str, pa.DataType] = {
+    "int2": pa.int16(),
+    "int4": pa.int32(),
+    "int8": pa.int64(),
+    "float4": pa.float32(),
+    "float8": pa.float64(),
+    "bool": pa.bool_(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "name": pa.string(),
+    "bytea": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "time": pa.time64("us"),
+}
+
+# Aggregates (min/max, so an index answers them) that are true when a column holds a value the native Python type
+# cannot carry. The session runs in UTC, so the timestamptz bounds are UTC too.
+RANGE_PROBES = {
+    "date": "min({c}) < '0001-01-01' OR max({c}) > '9999-12-31'",
+    "timestamp": "min({c}) < '0001-01-01 00:00:00' OR max({c}) > '9999-12-31 23:59:59.999999'",
+    "timestamptz": "min({c}) < '0001-01-01 00:00:00+00' OR max({c}) > '9999-12-31 23:59:59.999999+00'",
+    "time": "max({c}) > '23:59:59.999999'",
+    "numeric": "max({c}) = 'NaN'",  # NaN sorts above every number
+}
+
+
+def _numeric_typmod(typmod: int) -> tuple[int | None, int]:
+    if typmod < 4:
+        return None, 0
+    value = typmod - 4
+    # PostgreSQL 15 stores the scale as an 11-bit signed number (negative scales are allowed).
+    return (value >> 16) & 0xFFFF, ((value & 0x7FF) ^ 1024) - 1024
+
+
+class PostgreSQLDialect(BaseDialect):
+    name = "postgresql"
+    # PostgreSQL's DDL is transactional: a schema created for the restore, dropped constraints and disabled
+    # triggers all roll back with the data.
+    transactional_ddl = True
+    batch_rows = 50_000
+
+    # ------------------------------------------------------------------ sessions
+    @contextmanager
+    def read_transaction(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                _set_local(conn, SESSION_SETTINGS)
+                yield conn
+
+    @contextmanager
+    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+        undo: list[tuple[int, int, bool]] = []
+        try:
+            with self.engine.connect() as conn:
+                conn.info[SEQUENCE_UNDO_KEY] = undo
+                try:
+                    with conn.begin():
+                        _set_local(conn, SESSION_SETTINGS)
+                        yield conn
+                finally:
+                    conn.info.pop(SEQUENCE_UNDO_KEY, None)
+        except BaseException:
+            if undo:
+                self._put_sequences_back(undo)
+            raise
+
+    def _put_sequences_back(self, undo: Sequence[tuple[int, int, bool]]) -> None:
+        # setval ignores ROLLBACK. Sequences created by this restore's DDL are gone again and are left alone.
+        with self.engine.begin() as conn:
+            raw = _raw(conn)
+            for oid, last_value, is_called in reversed(undo):
+                raw.execute("SELECT setval(c.oid, %s, %s) FROM pg_class c WHERE c.oid = %s AND c.relkind = 'S'",
+                            (last_value, is_called, oid))
+
+    # ------------------------------------------------------------------ what to dump
+    def schemas(self, conn: sa.Connection, requested: Sequence[str]) -> list[str | None]:
+        """Those asked for, else every non-system schema the current user owns (directly or through a role)."""
+        raw = _raw(conn)
+        default = _default_schema(raw)
+        if requested:
+            return [None if s == default else s for s in requested]
+        rows = raw.execute(
+            f"""SELECT n.nspname FROM pg_namespace n
+                WHERE {SYSTEM_SCHEMA_FILTER} AND pg_has_role(n.nspowner, 'MEMBER') ORDER BY n.nspname"""
+        ).fetchall()
+        names = [None if name == default else name for (name,) in rows]
+        return sorted(names, key=lambda s: (s is not None, s or "")) or [None]
+
+    def list_tables(self, conn: sa.Connection, schemas: Sequence[str | None]) -> tuple[list[TableRef], list[dict[str, str]]]:
+        raw = _raw(conn)
+        default = _default_schema(raw)
+        names = [default if s is None else s for s in schemas]
+        rows = raw.execute(
+            """SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1, 2""",
+            (names,),
+        ).fetchall()
+        tables, skipped = [], []
+        for schema, name, kind in rows:
+            ref = TableRef(None if schema == default else schema, name)
+            if kind == "r":
+                tables.append(ref)
+            else:
+                label, reason = SKIPPED_KINDS[kind]
+                skipped.append({"name": ref.key, "kind": label, "reason": reason})
+        return tables, skipped
+
+    # ------------------------------------------------------------------ reflection
+    def reflect(self, conn: sa.Connection, refs: Sequence[TableRef], *, for_dump: bool) -> list[TableInfo]:
+        """Columns, keys and unique constraints of every table from the catalog, in three queries for all tables."""
+        raw = _raw(conn)
+        oids = _oids(raw, refs)
+        default = _default_schema(raw)
+        columns: dict[int, list[ColumnInfo]] = {oid: [] for oid in oids.values()}
+        probes: dict[int, list[tuple[str, str]]] = {oid: [] for oid in oids.values()}
+        for relid, name, sql_type, nullable, typname, builtin, typmod, identity, generated in raw.execute(
+            """SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, t.typname,
+                      t.typnamespace = 'pg_catalog'::regnamespace, a.atttypmod, a.attidentity, a.attgenerated
+               FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+               WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+               ORDER BY a.attrelid, a.attnum""",
+            (list(oids.values()),),
+        ):
+            if generated:  # generated columns are computed by the server and cannot be written
+                continue
+            arrow = arrow_type_for_pg(typname, builtin, typmod)
+            extra: list[tuple[str, Any]] = []
+            if identity:
+                extra.append(("identity", "always" if identity == "a" else "by default"))
+            select = None
+            if arrow is None:
+                arrow, select = pa.string(), f"{self.quote(name)}::text"
+                extra.append(("as_text", True))
+            elif for_dump and typname in RANGE_PROBES:
+                probes[relid].append((name, typname))
+            columns[relid].append(ColumnInfo(name, sql_type, nullable, arrow, select, tuple(extra)))
+        keys = self._keys(raw, list(oids.values()), default)
+        result = []
+        for ref in refs:
+            oid = oids[ref]
+            cols = columns[oid]
+            if probes[oid]:
+                cols = self._text_where_needed(raw, ref, cols, probes[oid])
+            primary_key, foreign_keys, unique = keys.get(oid, ((), (), ()))
+            result.append(TableInfo(ref, tuple(cols), primary_key, foreign_keys, unique))
+        return result
+
+    def _keys(self, raw: Any, oids: list[int], default: str) -> dict[int, tuple[tuple[str, ...], tuple[ForeignKeyInfo, ...], tuple[tuple[str, ...], ...]]]:
+        found: dict[int, tuple[list[str], list[ForeignKeyInfo], list[tuple[str, ...]]]] = {}
+        for relid, kind, name, columns, ref_schema, ref_table, ref_columns in raw.execute(
+            """SELECT con.conrelid, con.contype, con.conname,
+                      ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+                            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
+                      fn.nspname::text, fc.relname::text,
+                      ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+                            JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord)
+               FROM pg_constraint con
+               LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+               LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+               LEFT JOIN pg_constraint parent ON parent.oid = con.conparentid
+               WHERE con.conrelid = ANY(%s::oid[]) AND con.contype IN ('p', 'f', 'u')
+                 -- a foreign key to a partitioned table is repeated on the referencing table once per partition
+                 AND NOT (con.contype = 'f' AND parent.conrelid IS NOT DISTINCT FROM con.conrelid)
+               ORDER BY con.conrelid, con.conname""",
+            (oids,),
+        ):
+            pk, fks, unique = found.setdefault(relid, ([], [], []))
+            if kind == "p":
+                pk.extend(columns)
+            elif kind == "u":
+                unique.append(tuple(columns))
+            else:
+                referred = TableRef(None if ref_schema == default else ref_schema, ref_table)
+                fks.append(ForeignKeyInfo(name, tuple(columns), referred.key, tuple(ref_columns)))
+        return {oid: (tuple(pk), tuple(fks), tuple(unique)) for oid, (pk, fks, unique) in found.items()}
+
+    def _text_where_needed(self, raw: Any, ref: TableRef, columns: list[ColumnInfo],
+                           probes: list[tuple[str, str]]) -> list[ColumnInfo]:
+        """Switch date/time and numeric(p, s) columns to text when they hold values Python cannot carry."""
+        checks = ", ".join(f"coalesce({RANGE_PROBES[typname].format(c=self.quote(name))}, false)"
+                           for name, typname in probes)
+        flags = raw.execute(f"SELECT {checks} FROM {self.qualified(ref)}").fetchone()
+        as_text = {name for (name, _), flag in zip(probes, flags) if flag}
+        if not as_text:
+            return columns
+        return [
+            ColumnInfo(c.name, c.sql_type, c.nullable, pa.string(), f"{self.quote(c.name)}::text",
+                       c.extra + (("as_text", True),)) if c.name in as_text else c
+            for c in columns
+        ]
+
+    def order_by(self, table: TableInfo) -> list[str]:
+        if table.primary_key:
+            return super().order_by(table)
+        # Without a key, every column; types without a btree ordering (json, point, xml) are read as text anyway,
+        # and their text orders.
+        return [c.select_sql or self.quote(c.name) for c in table.columns]
+
+    # ------------------------------------------------------------------ reading
+    def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
+        """Rows in key order through a server-side cursor: at most ``batch_rows`` rows in memory."""
+        schema = self.arrow_schema(table)
+        with _raw(conn).cursor(name="seedkit_dump") as cursor:
+            cursor.itersize = self.batch_rows
+            cursor.execute(self.select_sql(table))
+            while rows := cursor.fetchmany(self.batch_rows):
+                yield rows_to_batch(rows, schema)
+
+    def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """Every sequence in the dumped schemas or used by a dumped column, and which columns use which."""
+        raw = _raw(conn)
+        default = _default_schema(raw)
+        schemas = sorted({default if t.ref.schema is None else t.ref.schema for t in tables})
+        oids = _oids(raw, [t.ref for t in tables])
+        by_oid = {oid: ref.key for ref, oid in oids.items()}
+        # Sequences a column owns (serial: 'a', identity: 'i') or calls in its DEFAULT (pg_attrdef depends on it).
+        uses = raw.execute(
+            """SELECT d.refobjid, a.attname, d.objid, CASE d.deptype WHEN 'i' THEN 'identity' ELSE 'owned' END
+               FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+               WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                 AND d.deptype IN ('a', 'i') AND d.refobjid = ANY(%(tables)s::oid[])
+                 AND (SELECT relkind FROM pg_class WHERE oid = d.objid) = 'S'
+               UNION
+               SELECT ad.adrelid, a.attname, d.refobjid, 'default'
+               FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+               JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+               WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+                 AND ad.adrelid = ANY(%(tables)s::oid[])
+                 AND (SELECT relkind FROM pg_class WHERE oid = d.refobjid) = 'S'
+               ORDER BY 1, 2, 3""",
+            {"tables": list(by_oid)},
+        ).fetchall()
+        sequences = raw.execute(
+            """SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind = 'S' AND (n.nspname = ANY(%s) OR c.oid = ANY(%s::oid[])) ORDER BY 2, 3""",
+            (schemas, [seq for _, _, seq, _ in uses]),
+        ).fetchall()
+        names = {oid: TableRef(None if schema == default else schema, name) for oid, schema, name in sequences}
+        state = []
+        for oid, ref in names.items():
+            last_value, is_called = raw.execute(f"SELECT last_value, is_called FROM {self.qualified(ref)}").fetchone()
+            state.append({"schema": ref.schema, "name": ref.name, "last_value": last_value, "is_called": is_called})
+        # A serial column both owns its sequence and calls it in its DEFAULT: name it once, as owned.
+        uses_by_column: dict[tuple[int, str, int], str] = {}
+        for table_oid, column, seq_oid, how in uses:
+            if uses_by_column.get((table_oid, column, seq_oid)) in (None, "default"):
+                uses_by_column[(table_oid, column, seq_oid)] = how
+        per_table: dict[str, dict[str, Any]] = {}
+        for (table_oid, column, seq_oid), how in uses_by_column.items():
+            entry = per_table.setdefault(by_oid[table_oid], {"sequences": []})
+            entry["sequences"].append({"column": column, "sequence": names[seq_oid].key, "use": how})
+        return per_table, state
+
+    # ------------------------------------------------------------------ schema DDL
+    def schema_ddl(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> list[str] | None:
+        """The schemas' native DDL from ``pg_dump --schema-only``, read from this transaction's snapshot."""
+        if not tables:
+            return None
+        raw = _raw(conn)
+        default = _default_schema(raw)
+        schemas = sorted({default if t.ref.schema is None else t.ref.schema for t in tables})
+        problem = _pg_dump_problem(raw)
+        if problem is None:
+            extensions = [name for (name,) in raw.execute(
+                """SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                   WHERE n.nspname = ANY(%s) ORDER BY 1""", (schemas,))]
+            snapshot = raw.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            try:
+                return [_run_pg_dump(self.engine.url, schemas, extensions, snapshot)]
+            except PgDumpError as exc:
+                problem = str(exc)
+        log.warning("pg_dump not usable (%s); the snapshot's schema is rebuilt from SQLAlchemy reflection and "
+                    "lacks triggers, functions, types and sequences", problem)
+        try:
+            statements = super().schema_ddl(conn, tables) or []
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("SQLAlchemy cannot rebuild the schema either (%s); the snapshot carries no DDL", exc)
+            return None
+        note = f"-- seedkit: pg_dump not usable ({problem}); tables only, from SQLAlchemy reflection\n"
+        return [note + statements[0], *statements[1:]] if statements else None
+
+    def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
+        """Run pg_dump's script inside the restore transaction, its settings kept local to the transaction."""
+        raw = _raw(conn)
+        search_path = raw.execute("SELECT current_setting('search_path')").fetchone()[0]
+        for script in statements:
+            raw.execute(self._transaction_local(raw, script))
+        raw.execute("SELECT set_config('search_path', %s, true)", (search_path,))
+
+    def _transaction_local(self, raw: Any, script: str) -> str:
+        # pg_dump writes session SETs for psql; here they become SET LOCAL, settings this server does not know
+        # (written by a newer pg_dump, e.g. transaction_timeout) are dropped, and CREATE SCHEMA tolerates the
+        # schemas every database already has (public).
+        names = set(re.findall(r"^SET (\w+) = ", script, flags=re.MULTILINE))
+        known = {row[0] for row in raw.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)", (sorted(names),))}
+
+        def local(match: re.Match[str]) -> str:
+            return f"SET LOCAL {match.group(1)} = {match.group(2)}" if match.group(1) in known else ""
+
+        script = re.sub(r"^SET (\w+) = (.*)$", local, script, flags=re.MULTILINE)
+        script = re.sub(r"^(SELECT pg_catalog\.set_config\('search_path', '', )false\);$", r"\1true);", script,
+                        flags=re.MULTILINE)
+        return re.sub(r"^CREATE SCHEMA (?!IF NOT EXISTS)", "CREATE SCHEMA IF NOT EXISTS ", script, flags=re.MULTILINE)
+
+    # ------------------------------------------------------------------ restoring
+    def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
+        raw = _raw(conn)
+        default = _default_schema(raw)
+        names = [default if s is None else s for s in schemas]
+        row = raw.execute(
+            """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')""",
+            (names,),
+        ).fetchone()
+        return row[0] == 0
+
+    def before_load(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> LoadState:
+        """Disable user triggers and drop every foreign key touching the restored tables (saved for after_load)."""
+        raw = _raw(conn)
+        oids = _oids(raw, [t.ref for t in tables])
+        names = {oid: self.qualified(ref) for ref, oid in oids.items()}
+        triggers = tuple(
+            (names[relid], name, enabled) for relid, name, enabled in raw.execute(
+                """SELECT tgrelid, tgname, tgenabled FROM pg_trigger
+                   WHERE tgrelid = ANY(%s::oid[]) AND NOT tgisinternal ORDER BY tgrelid, tgname""",
+                (list(names),),
+            )
+        )
+        for table in sorted({table for table, _, _ in triggers}):
+            raw.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        # Top-level constraints only: dropping one on a partitioned table drops its copies on the partitions.
+        # Keys of tables outside the restore that reference restored tables are dropped too, and their re-creation
+        # checks them: a restore that would orphan their rows fails instead of truncating them.
+        saved = []
+        for schema, table, name, definition in raw.execute(
+            """WITH restored AS (
+                   SELECT relid FROM unnest(%s::oid[]) AS r(relid)
+                   UNION SELECT a.relid FROM unnest(%s::oid[]) AS r(relid), pg_partition_ancestors(r.relid) a(relid))
+               SELECT n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid)
+               FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE con.contype = 'f' AND con.conparentid = 0
+                 AND (con.conrelid IN (SELECT relid FROM restored) OR con.confrelid IN (SELECT relid FROM restored))
+               ORDER BY 1, 2, 3""",
+            (list(names), list(names)),
+        ):
+            saved.append(SavedForeignKey(self.qualified(TableRef(schema, table)), name, definition))
+        for fk in saved:
+            raw.execute(f"ALTER TABLE {fk.table} DROP CONSTRAINT {self.quote(fk.name)}")
+        schemas = sorted({schema for schema, in raw.execute(
+            "SELECT DISTINCT relnamespace::regnamespace::text FROM pg_class WHERE oid = ANY(%s::oid[])", (list(names),))})
+        return LoadState(tuple(saved), triggers, tuple(schemas))
+
+    def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
+        # One statement, no CASCADE: a table the restore does not cover is never emptied behind the user's back.
+        if tables:
+            _raw(conn).execute(f"TRUNCATE {', '.join(self.qualified(t.ref) for t in tables)}")
+
+    def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        """COPY FROM STDIN in text format: the server parses every value, native or text, with its input function."""
+        columns = ", ".join(self.quote(c.name) for c in table.columns)
+        rows = 0
+        with _raw(conn).cursor() as cursor:
+            with cursor.copy(f"COPY {self.qualified(table.ref)} ({columns}) FROM STDIN") as copy:
+                for batch in batches:
+                    for row in zip(*(column.to_pylist() for column in batch.columns)):
+                        copy.write_row(row)
+                    rows += batch.num_rows
+        return rows
+
+    def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: LoadState | None) -> None:
+        """Re-create the foreign keys (which checks them), re-enable the triggers that were enabled, and refresh
+        the materialized views of the restored schemas so they match the restored rows."""
+        if state is None:
+            return
+        raw = _raw(conn)
+        for fk in state.foreign_keys:
+            raw.execute(f"ALTER TABLE {fk.table} ADD CONSTRAINT {self.quote(fk.name)} {fk.definition}")
+        for table, name, enabled in state.triggers:
+            if enabled in TRIGGER_ENABLE:
+                raw.execute(f"ALTER TABLE {table} {TRIGGER_ENABLE[enabled]} {self.quote(name)}")
+        for schema, name in raw.execute(
+            """SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind = 'm' AND n.nspname = ANY(%s) ORDER BY c.oid""",
+            (list(state.schemas),),
+        ).fetchall():
+            raw.execute(f"REFRESH MATERIALIZED VIEW {self.qualified(TableRef(schema, name))}")
+
+    def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        """setval every recorded sequence, remembering the old value: restore_session puts it back on failure."""
+        raw = _raw(conn)
+        undo = conn.info.get(SEQUENCE_UNDO_KEY)
+        for entry in sequences:
+            name = self.qualified(TableRef(entry["schema"], entry["name"]))
+            found = raw.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()[0]
+            if found is None:  # dropped from the target since (only reachable with --allow-drift)
+                continue
+            last_value, is_called = raw.execute(f"SELECT last_value, is_called FROM {name}").fetchone()
+            if undo is not None:
+                undo.append((found, last_value, is_called))
+            raw.execute("SELECT setval(%s::oid, %s, %s)", (found, entry["last_value"], entry["is_called"]))
+
+
+class PgDumpError(Exception):
+    """pg_dump is missing, too old for the server, or failed."""
+
+
+def _pg_dump_problem(raw: Any) -> str | None:
+    """Why pg_dump cannot dump this server, or None when it can."""
+    binary = shutil.which("pg_dump")
+    if binary is None:
+        return "pg_dump is not on PATH"
+    try:
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"pg_dump --version failed: {exc}"
+    match = re.search(r"(\d+)(?:\.\d+)?", version)
+    server = raw.info.server_version // 10000
+    if match is None or int(match.group(1)) < server:
+        return f"pg_dump {match.group(1) if match else '?'} is older than the server ({server})"
+    return None
+
+
+def _run_pg_dump(url: sa.URL, schemas: Sequence[str], extensions: Sequence[str], snapshot: str) -> str:
+    # Connection settings go through the environment: the password never appears in a process list.
+    env = dict(os.environ)
+    for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
+                            ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+        if value is not None:
+            env[variable] = str(value)
+    args = ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--snapshot", snapshot]
+    args += [f"--schema={_exact_pattern(s)}" for s in schemas]
+    args += [f"--extension={_exact_pattern(e)}" for e in extensions]
+    done = subprocess.run(args, capture_output=True, env=env, timeout=600)
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise PgDumpError(lines[-1] if lines else f"pg_dump exited with {done.returncode}")
+    text = done.stdout.decode("utf-8")
+    # psql meta-commands (\restrict with a random key in recent releases) are not SQL, and would make the file
+    # differ between two dumps of the same schema.
+    return "\n".join(line for line in text.splitlines() if not line.startswith("\\")) + "\n"
+
+
+def _exact_pattern(name: str) -> str:
+    """A pg_dump pattern matching exactly ``name``: inside double quotes, pattern characters are literal."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _set_local(conn: sa.Connection, settings: Sequence[tuple[str, str]]) -> None:
+    raw = _raw(conn)
+    for name, value in settings:
+        raw.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+
+def _default_schema(raw: Any) -> str:
+    return raw.execute("SELECT coalesce(current_schema(), 'public')").fetchone()[0]
+
+
+def _oids(raw: Any, refs: Sequence[TableRef]) -> dict[TableRef, int]:
+    """The pg_class oid of each table; schema None is the connection's default schema."""
+    if not refs:
+        return {}
+    default = _default_schema(raw)
+    found = dict(
+        ((schema, name), oid) for schema, name, oid in raw.execute(
+            """SELECT r.nspname, r.relname, c.oid FROM unnest(%s::text[], %s::text[]) AS r(nspname, relname)
+               JOIN pg_namespace n ON n.nspname = r.nspname
+               JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.relname""",
+            ([default if r.schema is None else r.schema for r in refs], [r.name for r in refs]),
+        )
+    )
+    return {ref: found[(default if ref.schema is None else ref.schema, ref.name)] for ref in refs}
+
+
+def _raw(conn: sa.Connection) -> Any:
+    return conn.connection.driver_connection
