@@ -1,0 +1,454 @@
+"""MySQL and MariaDB: exact types over pymysql, streamed reads, and an all-or-nothing restore without transactional DDL.
+
+Reading: one ``START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`` (repeatable read) with ``time_zone`` UTC, so
+every table is read from the same moment and TIMESTAMP values come back as stored. Rows stream through an unbuffered
+``SSCursor`` in primary-key order. :func:`column_mapping` is the one place where MySQL types meet Arrow types. A zero
+date (``'0000-00-00'``) is no date at all; the dump refuses it with the table and column instead of losing it.
+
+Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRIGGER and ALTER TABLE) commits:
+
+1. the engine checks every file before the database is touched;
+2. :meth:`MySQLDialect.restore_session` reads the full definition of every trigger in the database (``SHOW CREATE
+   TRIGGER``: statement, definer and sql_mode) and drops them all *before* the data transaction starts. MySQL cannot
+   disable a trigger, and dropping one inside the transaction would commit it; without the triggers the restore fires
+   nothing. The data transaction then runs on one connection with ``FOREIGN_KEY_CHECKS=0`` (cycles and
+   self-references load in any order), ``sql_mode`` strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC;
+3. tables are emptied with ``DELETE`` (TRUNCATE would commit), children first, then loaded with multi-row INSERTs;
+4. with foreign-key checks off, InnoDB never looks at the restored rows, so every foreign key is checked with one
+   anti-join per constraint before COMMIT; an orphan fails the restore and rolls it back;
+5. AUTO_INCREMENT counters (``ALTER TABLE``, DDL) are recorded during the transaction and applied after COMMIT;
+6. in a ``finally``, every dropped trigger is recreated from its definition, in its original order within its table
+   and event, with its own sql_mode, whether the transaction committed or rolled back.
+
+Limits: between step 2 and step 6 the database has no triggers, so writes by other sessions in that window do not
+fire them (a restore is not meant to run beside live writers); a process killed in that window leaves the triggers
+dropped. An ``ALTER TABLE ... AUTO_INCREMENT`` that fails after COMMIT leaves the data restored with a counter that
+still works (InnoDB never goes below max(id) + 1). On an empty target the schema is created before the transaction
+and dropped again if the restore fails. Generated columns are neither dumped nor written (the server computes them).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from pymysql.cursors import SSCursor
+
+from seedkit.dialects.base import BaseDialect
+from seedkit.engine.parquet import rows_to_batch
+from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
+from seedkit.engine.types import MAX_DECIMAL128_PRECISION
+from seedkit.errors import DumpFailedError, RestoreFailedError
+
+MAX_DECIMAL256_PRECISION = 76
+INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 32, "int": 32, "integer": 32, "bigint": 64}
+TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json",
+              # MariaDB's own types travel as their canonical text.
+              "uuid", "inet4", "inet6"}
+BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
+                # Geometry values are read and written in the server's own format (SRID + WKB), so nothing is lost.
+                "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+                "geometrycollection", "geomcollection"}
+GENERATED = re.compile(r"\b(VIRTUAL|STORED|PERSISTENT)\b", re.IGNORECASE)
+DEFINER = re.compile(r"\sDEFINER\s*=\s*(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+?)@(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+)")
+AUTO_INCREMENT_OPTION = re.compile(r"\sAUTO_INCREMENT=\d+\b")
+SQL_MODE_WORDS = re.compile(r"^[A-Z0-9_,]*$")
+# Strict, so a value the column cannot hold fails the restore instead of being truncated with a warning;
+# NO_AUTO_VALUE_ON_ZERO, so a row with id 0 keeps id 0 instead of taking the next counter value.
+RESTORE_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+SKIPPED_KINDS = {"VIEW": ("view", "views hold no data"),
+                 "SYSTEM VERSIONED": ("system-versioned table", "its row history cannot be written back"),
+                 "SEQUENCE": ("sequence", "sequences are not snapshotted")}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger as ``SHOW CREATE TRIGGER`` gives it: enough to recreate it exactly."""
+
+    table: str
+    name: str
+    sql_mode: str
+    statement: str
+
+
+class MySQLDialect(BaseDialect):
+    name = "mysql"
+    # MySQL and MariaDB commit implicitly before and after every DDL statement (CREATE, DROP, ALTER, TRUNCATE), so
+    # a schema created for an empty target cannot roll back with the data; the engine drops it again on failure.
+    transactional_ddl = False
+    batch_rows = 20_000
+
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self._counters: list[tuple[TableRef, int]] = []
+        self._created_views: list[TableRef] = []
+
+    # ------------------------------------------------------------------ reading
+    @contextmanager
+    def read_transaction(self) -> Iterator[sa.Connection]:
+        with self._private_connection() as conn:
+            with conn.begin():
+                _execute(conn, "SET SESSION time_zone = '+00:00'",
+                         # Applies to the next transaction only: the one started below.
+                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                         "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                yield conn
+
+    def schemas(self, conn: sa.Connection, requested: Sequence[str]) -> list[str | None]:
+        default = self.engine.url.database
+        return [None if s == default else s for s in requested] or [None]
+
+    def list_tables(self, conn: sa.Connection, schemas: Sequence[str | None]) -> tuple[list[TableRef], list[dict[str, str]]]:
+        tables: list[TableRef] = []
+        skipped: list[dict[str, str]] = []
+        for schema in schemas:
+            rows = _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                                "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) ORDER BY TABLE_NAME", (schema,))
+            for name, kind in rows:
+                ref = TableRef(schema, name)
+                if kind == "BASE TABLE":
+                    tables.append(ref)
+                else:
+                    label, reason = SKIPPED_KINDS.get(kind, (kind.lower(), "not a base table"))
+                    skipped.append({"name": ref.key, "kind": label, "reason": reason})
+        return tables, skipped
+
+    def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
+        rows = _query(conn, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+                            "EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
+                            "AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", (ref.schema, ref.name))
+        columns = []
+        for name, data_type, column_type, nullable, precision, scale, extra in rows:
+            if GENERATED.search(extra or ""):
+                continue  # computed by the server; it refuses explicit values
+            arrow, read_as = column_mapping(data_type.lower(), column_type.lower(), precision, scale)
+            if arrow is None and for_dump:
+                raise DumpFailedError(f"table {ref.key}: column {name} has type {column_type}, which seedkit cannot "
+                                      "store exactly", hint="change the column's type, or leave the table out")
+            select = read_as.format(self.quote(name)) if read_as else None
+            columns.append(ColumnInfo(name, column_type.lower(), nullable == "YES", arrow, select_sql=select))
+        return columns
+
+    def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
+        schema = self.arrow_schema(table)
+        cursor = _raw(conn).cursor(SSCursor)
+        try:
+            cursor.execute(self.select_sql(table))
+            while rows := cursor.fetchmany(self.batch_rows):
+                try:
+                    batch = rows_to_batch(rows, schema)
+                except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                    raise _unreadable(table, rows, schema) from exc
+                yield batch
+        finally:
+            cursor.close()
+
+    def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        if not conn.dialect.is_mariadb:
+            # MySQL 8 caches AUTO_INCREMENT in information_schema for a day by default; MariaDB reads it live.
+            _execute(conn, "SET SESSION information_schema_stats_expiry = 0")
+        state: dict[str, dict[str, Any]] = {}
+        for schema in sorted({t.ref.schema for t in tables}, key=lambda s: s or ""):
+            rows = _query(conn, "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES "
+                                "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND AUTO_INCREMENT IS NOT NULL", (schema,))
+            counters = dict(rows)
+            for table in tables:
+                if table.ref.schema == schema and table.ref.name in counters:
+                    state[table.key] = {"auto_increment": int(counters[table.ref.name])}
+        return state, []
+
+    def schema_ddl(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> list[str] | None:
+        """Tables (foreign keys off, so their order does not matter), triggers with their sql_mode, then views.
+
+        Only the default database's triggers and views are included. DEFINER clauses are removed so the statements
+        run as any user; the counters are left out of CREATE TABLE since the restore sets them from the metadata.
+        """
+        raw = _raw(conn)
+        # Like mysqldump: no strict-mode checks on the DDL, which the source server already accepted.
+        statements = ["SET FOREIGN_KEY_CHECKS = 0", "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'"]
+        for table in tables:
+            create = _query(conn, f"SHOW CREATE TABLE {self.qualified(table.ref)}")[0][1]
+            statements.append(AUTO_INCREMENT_OPTION.sub("", create))
+        for trigger in self._triggers(conn):
+            if not SQL_MODE_WORDS.match(trigger.sql_mode):
+                raise DumpFailedError(f"trigger {trigger.name} has an unexpected sql_mode {trigger.sql_mode!r}")
+            statements.append(f"SET SESSION sql_mode = {raw.escape(trigger.sql_mode)}")
+            statements.append(strip_definer(trigger.statement))
+        for view in self._views_in_dependency_order(conn):
+            statements.append(strip_definer(view))
+        return statements
+
+    def _triggers(self, conn: sa.Connection) -> list[Trigger]:
+        """Every trigger of the default database, in the order they fire within each table, timing and event."""
+        names = _query(conn, "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
+                             "WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY ACTION_ORDER, CREATED, TRIGGER_NAME")
+        triggers = []
+        for table, name in names:
+            row = _query(conn, f"SHOW CREATE TRIGGER {self.quote(name)}")[0]
+            triggers.append(Trigger(table, name, row[1], row[2]))
+        return triggers
+
+    def _views_in_dependency_order(self, conn: sa.Connection) -> list[str]:
+        names = [row[0] for row in _query(conn, "SELECT TABLE_NAME FROM information_schema.VIEWS "
+                                                "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")]
+        definitions = {name: _query(conn, f"SHOW CREATE VIEW {self.quote(name)}")[0][1] for name in names}
+        ordered: list[str] = []
+        pending = list(names)
+        while pending:
+            # A view goes after every other pending view its definition names (SHOW CREATE VIEW quotes every name).
+            ready = [v for v in pending
+                     if not any(o != v and self.quote(o) in definitions[v].split(" AS ", 1)[-1] for o in pending)]
+            chosen = ready or pending[:1]  # a name that only looks like a reference must not stall the order
+            ordered.extend(chosen)
+            pending = [v for v in pending if v not in chosen]
+        return [definitions[name] for name in ordered]
+
+    # ------------------------------------------------------------------ restoring
+    def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
+        return not any(_query(conn, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
+                                    "LIMIT 1", (schema,)) for schema in schemas)
+
+    def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
+        """Run the snapshot's DDL; on failure, drop what it created, so the target is empty again."""
+        # The DDL changes session settings (FOREIGN_KEY_CHECKS, sql_mode): this connection must not go back to the pool.
+        conn.detach()
+        before = self._objects(conn)
+        try:
+            _execute(conn, *statements)
+        except BaseException:
+            self._drop_new_objects(conn, before)
+            raise
+        self._created_views = [ref for ref, kind in self._objects(conn).items() if kind == "VIEW" and ref not in before]
+
+    def drop_tables(self, refs: Sequence[TableRef]) -> None:
+        with self._private_connection() as conn:
+            _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0",
+                     *(f"DROP VIEW IF EXISTS {self.qualified(ref)}" for ref in self._created_views),
+                     *(f"DROP TABLE IF EXISTS {self.qualified(ref)}" for ref in reversed(refs)))
+        self._created_views = []
+
+    @contextmanager
+    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+        """The data transaction, with every trigger of the database set aside around it (see the module docstring)."""
+        self._counters = []
+        with self._private_connection() as conn:
+            triggers = self._triggers(conn)
+            dropped: list[Trigger] = []
+            try:
+                for trigger in triggers:
+                    _execute(conn, f"DROP TRIGGER {self.quote(trigger.name)}")
+                    dropped.append(trigger)
+                _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
+                _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0", "SET SESSION time_zone = '+00:00'")
+                with conn.begin():
+                    _execute(conn, "START TRANSACTION")
+                    yield conn
+                # Committed: the counters are DDL, so they could not be part of the transaction.
+                _execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = {value:d}"
+                                 for ref, value in self._counters))
+            finally:
+                self._recreate_triggers(dropped)
+
+    def _recreate_triggers(self, triggers: Sequence[Trigger]) -> None:
+        if not triggers:
+            return
+        failed = []
+        # A fresh connection: the restore's own may be the thing that broke.
+        with self._private_connection() as conn:
+            cursor = _raw(conn).cursor()
+            for trigger in triggers:
+                try:
+                    cursor.execute("SET SESSION sql_mode = %s", (trigger.sql_mode,))
+                    cursor.execute(trigger.statement)
+                except Exception as exc:  # recreate the others before reporting
+                    failed.append(f"{trigger.name} ({exc}): {trigger.statement}")
+        if failed:
+            raise RestoreFailedError("could not recreate trigger(s) " + "; ".join(failed),
+                                     hint="run the CREATE TRIGGER statements shown here by hand")
+
+    def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
+        # DELETE, not TRUNCATE: TRUNCATE is DDL and would commit the restore halfway.
+        _execute(conn, *(f"DELETE FROM {self.qualified(t.ref)}" for t in reversed(tables)))
+
+    def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        cursor = _raw(conn).cursor()
+        rows = 0
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            names = _format_safe(", ".join(self.quote(n) for n in batch.schema.names))
+            marks = ", ".join("%s" for _ in batch.schema.names)
+            insert = f"INSERT INTO {_format_safe(self.qualified(table.ref))} ({names}) VALUES ({marks})"
+            # pymysql turns this into multi-row INSERTs of up to max_stmt_length bytes each.
+            cursor.executemany(insert, list(self.batch_rows_for_insert(table, batch)))
+            rows += batch.num_rows
+        return rows
+
+    def batch_rows_for_insert(self, table: TableInfo, batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
+        columns = []
+        for field, column in zip(batch.schema, batch.columns):
+            if pa.types.is_duration(field.type):
+                columns.append([_time_literal(v) for v in pc.cast(column, pa.int64()).to_pylist()])
+            else:
+                columns.append(column.to_pylist())
+        return zip(*columns)
+
+    def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: Any) -> None:
+        """Check every foreign key of the loaded tables: with the checks off, InnoDB did not."""
+        by_key = {t.key: t for t in tables}
+        for table in tables:
+            for fk in table.foreign_keys:
+                parent = by_key.get(fk.referred_table)
+                if parent is None:
+                    continue
+                child_cols = ", ".join(f"c.{self.quote(c)}" for c in fk.columns)
+                not_null = " AND ".join(f"c.{self.quote(c)} IS NOT NULL" for c in fk.columns)
+                match = " AND ".join(f"p.{self.quote(p)} = c.{self.quote(c)}"
+                                     for c, p in zip(fk.columns, fk.referred_columns))
+                orphan = _query(conn, f"SELECT {child_cols} FROM {self.qualified(table.ref)} AS c WHERE {not_null} "
+                                      f"AND NOT EXISTS (SELECT 1 FROM {self.qualified(parent.ref)} AS p WHERE {match}) "
+                                      "LIMIT 1")
+                if orphan:
+                    raise RestoreFailedError(
+                        f"table {table.key}: row with ({', '.join(fk.columns)}) = {tuple(orphan[0])} has no "
+                        f"{parent.key} row (foreign key {fk.name})",
+                        hint="the snapshot's data does not satisfy the database's foreign keys; take it again")
+
+    def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        # Applied by restore_session after COMMIT: ALTER TABLE would commit the transaction here.
+        self._counters = [(t.ref, int(per_table[t.key]["auto_increment"])) for t in tables
+                          if (per_table.get(t.key) or {}).get("auto_increment") is not None]
+
+    # ------------------------------------------------------------------ helpers
+    @contextmanager
+    def _private_connection(self) -> Iterator[sa.Connection]:
+        """A connection whose session settings die with it: it is closed, never returned to the pool."""
+        with self.engine.connect() as conn:
+            conn.detach()
+            yield conn
+
+    def _objects(self, conn: sa.Connection) -> dict[TableRef, str]:
+        return {TableRef(None, name): kind for name, kind in
+                _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")}
+
+    def _drop_new_objects(self, conn: sa.Connection, before: dict[TableRef, str]) -> None:
+        new = {ref: kind for ref, kind in self._objects(conn).items() if ref not in before}
+        _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0",
+                 *(f"DROP VIEW IF EXISTS {self.qualified(ref)}" for ref, kind in new.items() if kind == "VIEW"),
+                 *(f"DROP TABLE IF EXISTS {self.qualified(ref)}" for ref, kind in new.items() if kind != "VIEW"))
+
+
+def column_mapping(data_type: str, column_type: str, precision: int | None, scale: int | None) -> tuple[pa.DataType | None, str | None]:
+    """(Arrow type, read expression with ``{}`` for the quoted column or None) for a MySQL/MariaDB column.
+
+    ``data_type`` and ``column_type`` are information_schema.COLUMNS' DATA_TYPE and COLUMN_TYPE, lowercased. The
+    Arrow type is None when no exact mapping exists.
+    """
+    if data_type in INTEGER_BITS:
+        bits = INTEGER_BITS[data_type]
+        # tinyint(1) is an integer like any other: MySQL lets it hold -128..127.
+        return _integer(bits, signed="unsigned" not in column_type), None
+    if data_type == "float":
+        # FLOAT is printed with 6 significant digits; widened to DOUBLE it shows every bit of the stored value.
+        return pa.float32(), "CAST({} AS DOUBLE)"
+    if data_type in ("double", "real"):
+        return pa.float64(), None
+    if data_type in ("decimal", "numeric"):
+        if precision is not None and precision <= MAX_DECIMAL128_PRECISION:
+            return pa.decimal128(precision, scale or 0), None
+        if precision is not None and precision <= MAX_DECIMAL256_PRECISION:
+            return pa.decimal256(precision, scale or 0), None
+        return None, None
+    if data_type == "bit":
+        # pymysql reads BIT as big-endian bytes; as an unsigned number it round-trips through an integer INSERT.
+        return pa.uint64(), "CAST({} AS UNSIGNED)"
+    if data_type == "year":
+        return pa.int16(), None
+    if data_type == "date":
+        return pa.date32(), None
+    if data_type in ("datetime", "timestamp"):
+        return pa.timestamp("us"), None
+    if data_type == "time":
+        return pa.duration("us"), None
+    if data_type in TEXT_TYPES or data_type.endswith("text"):
+        return pa.string(), None
+    if data_type in BINARY_TYPES or data_type.endswith("blob"):
+        return pa.binary(), None
+    return None, None
+
+
+def strip_definer(statement: str) -> str:
+    """A CREATE TRIGGER/VIEW statement without its DEFINER clause, so that any user can run it."""
+    return DEFINER.sub("", statement, count=1)
+
+
+def _integer(bits: int, *, signed: bool) -> pa.DataType:
+    if signed:
+        return {8: pa.int8(), 16: pa.int16(), 32: pa.int32(), 64: pa.int64()}[bits]
+    return {8: pa.uint8(), 16: pa.uint16(), 32: pa.uint32(), 64: pa.uint64()}[bits]
+
+
+def _time_literal(microseconds: int | None) -> str | None:
+    """A TIME value as MySQL reads it: sign, hours beyond 24 allowed, microseconds."""
+    if microseconds is None:
+        return None
+    sign = "-" if microseconds < 0 else ""
+    seconds, micros = divmod(abs(microseconds), 1_000_000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}"
+
+
+def _unreadable(table: TableInfo, rows: Sequence[Sequence[Any]], schema: pa.Schema) -> DumpFailedError:
+    """The error for a batch Arrow refused, naming the column and the first value it could not take."""
+    for index, (field, column) in enumerate(zip(schema, table.columns)):
+        for row in rows:
+            try:
+                pa.array([row[index]], type=field.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                value = row[index]
+                if isinstance(value, str) and pa.types.is_temporal(field.type):
+                    return DumpFailedError(
+                        f"table {table.key}: column {column.name} holds {value!r}, a zero or partial date that is no "
+                        "date at all and cannot be stored exactly",
+                        hint=f"UPDATE the rows to NULL or a real date (e.g. WHERE {column.name} = {value!r}) and "
+                             "snapshot again")
+                return DumpFailedError(f"table {table.key}: column {column.name} ({column.sql_type}) holds {value!r}, "
+                                       f"which does not fit {field.type}")
+    return DumpFailedError(f"table {table.key}: a batch of rows could not be converted to Arrow")
+
+
+def _format_safe(sql: str) -> str:
+    """pymysql formats statements that take parameters with ``%``; a ``%`` inside an identifier must be doubled."""
+    return sql.replace("%", "%%")
+
+
+def _raw(conn: sa.Connection) -> Any:
+    return conn.connection.dbapi_connection
+
+
+def _execute(conn: sa.Connection, *statements: str) -> None:
+    """Run statements on the driver's cursor, so that ``%`` in identifiers needs no escaping."""
+    cursor = _raw(conn).cursor()
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def _query(conn: sa.Connection, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of one query on the driver's cursor; ``sql`` must double any ``%`` when ``params`` are given."""
+    cursor = _raw(conn).cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
