@@ -14,6 +14,9 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 from seedkit.config import Config, load_config
+from seedkit.dialects import dialect_for
+from seedkit.engine.cache import ReadyCopy
+from seedkit.engine.connect import open_engine
 from seedkit.engine.dump import SnapshotReport, take_snapshot
 from seedkit.engine.metadata import (
     SnapshotMetadata, list_metadata, metadata_path, read_metadata, snapshot_folder,
@@ -64,18 +67,44 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
 
 
 def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Config | None = None,
-            allow_drift: bool = False, allow_production: bool = False, progress: Progress = ignore) -> RestoreReport:
-    """Replace the data of ``db`` with snapshot ``name`` (default: the latest), all or nothing."""
+            allow_drift: bool = False, allow_production: bool = False, progress: Progress = ignore,
+            strategy: str = "auto", terminate_sessions: bool = False) -> RestoreReport:
+    """Replace the data of ``db`` with snapshot ``name`` (default: the latest), all or nothing.
+
+    ``strategy="auto"`` clones the ready copy kept by an earlier restore of the same data and schema when there is
+    one, and otherwise loads the files and keeps a ready copy for next time; ``"load"`` always loads; ``"clone"``
+    insists on a ready copy.
+    """
     config = config or load_config()
     if db is None or isinstance(db, str):
         config = config.with_overrides(database_url=db)
     refuse_production(config, "restore", allow=allow_production)
     name = name or latest_snapshot(config=config)
     report = restore_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
-                              metadata_dir=config.metadata_dir, allow_drift=allow_drift, progress=progress)
+                              metadata_dir=config.metadata_dir, allow_drift=allow_drift, progress=progress,
+                              strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
     if db is None or isinstance(db, str):
         remember(config.cache_dir, db or config.database_url, read_metadata(config.metadata_dir, name).generator)
     return report
+
+
+def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = None) -> list[ReadyCopy]:
+    """The ready copies kept for the database's kind (SQLite files in the cache folder, PostgreSQL templates)."""
+    config = config or load_config()
+    return dialect_for(open_engine(db or config.database_url)).list_ready_copies(config.cache_dir)
+
+
+def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = None,
+                snapshot: str | None = None) -> list[ReadyCopy]:
+    """Remove the ready copies (only those of ``snapshot`` when given); returns what was removed."""
+    config = config or load_config()
+    dialect = dialect_for(open_engine(db or config.database_url))
+    removed = []
+    for copy in dialect.list_ready_copies(config.cache_dir):
+        if snapshot is None or copy.snapshot == snapshot:
+            dialect.drop_ready_copy(config.cache_dir, copy)
+            removed.append(copy)
+    return removed
 
 
 def verify(name: str, *, config: Config | None = None, deep: bool = True) -> VerifyReport:

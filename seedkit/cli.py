@@ -75,6 +75,16 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def strategy_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--strategy and --terminate-sessions, shared by restore and reset."""
+    command = click.option(
+        "--terminate-sessions", is_flag=True,
+        help="PostgreSQL clone: end other sessions on the target database first (they lose their work).")(command)
+    return click.option(
+        "--strategy", type=click.Choice(["auto", "load", "clone"]), default="auto", show_default=True,
+        help="load the files, clone the ready copy, or auto: clone when a valid ready copy exists.")(command)
+
+
 def emit(data: Any, text: Callable[[], str]) -> None:
     """Print ``data`` as JSON with --json, else the human text (nothing with --quiet)."""
     if _SETTINGS.json:
@@ -118,22 +128,56 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...])
 @click.option("--latest", is_flag=True, help="Restore the most recent snapshot (the default when NAME is omitted).")
 @click.option("--allow-drift", is_flag=True, help="Restore the common tables and columns when the schema differs.")
 @click.option("--allow-production", is_flag=True, help="Restore even though the target is marked as production.")
+@strategy_options
 @common_options
-def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool) -> None:
+def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, strategy: str,
+            terminate_sessions: bool) -> None:
     """Replace the database's data with snapshot NAME (default: the latest), all or nothing."""
     if name and latest:
         raise click.UsageError("give NAME or --latest, not both")
     config = _SETTINGS.config()
     report = api.restore(None, name, config=config, allow_drift=allow_drift, allow_production=allow_production,
-                         progress=_SETTINGS.progress())
+                         progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions)
+    emit(report.to_dict(), lambda: _restore_text(report, config))
+
+
+def _restore_text(report: Any, config: Config) -> str:
+    how = "cloned" if report.strategy == "clone" else "restored"
+    lines = [f"{how} {report.name} into {_safe_url(config.database_url)}: {len(report.tables)} tables, "
+             f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
+    lines += [f"  {line}" for line in report.skipped]
+    if report.strategy == "load" and report.ready_copy:
+        lines.append(f"  ready copy: {report.ready_copy}")
+    return "\n".join(lines)
+
+
+@cli.group()
+def cache() -> None:
+    """Ready copies kept by restores for near-instant resets."""
+
+
+@cache.command(name="list")
+@common_options
+def cache_list() -> None:
+    """List the ready copies for the configured database's kind."""
+    copies = api.cache_list(config=_SETTINGS.config())
 
     def text() -> str:
-        lines = [f"restored {report.name} into {_safe_url(config.database_url)}: {len(report.tables)} tables, "
-                 f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
-        lines += [f"  {line}" for line in report.skipped]
-        return "\n".join(lines)
+        if not copies:
+            return "no ready copies: 'seedkit restore NAME' keeps one"
+        rows = [[c.snapshot, c.created_at, human_bytes(c.bytes) if c.bytes else "", c.location] for c in copies]
+        return render_table(["SNAPSHOT", "CREATED", "SIZE", "WHERE"], rows)
 
-    emit(report.to_dict(), text)
+    emit([c.to_dict() for c in copies], text)
+
+
+@cache.command(name="clear")
+@click.option("--snapshot", "snapshot_name", metavar="NAME", help="Only the ready copies of this snapshot.")
+@common_options
+def cache_clear(snapshot_name: str | None) -> None:
+    """Remove ready copies (all, or those of one snapshot)."""
+    removed = api.cache_clear(config=_SETTINGS.config(), snapshot=snapshot_name)
+    emit([c.to_dict() for c in removed], lambda: f"removed {len(removed)} ready cop{'y' if len(removed) == 1 else 'ies'}")
 
 
 @cli.command(name="list")
@@ -227,17 +271,18 @@ def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_va
 @click.option("--snapshot", "snapshot_name", metavar="NAME", help="Restore this snapshot instead of reseeding.")
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed for reseeding.")
 @click.option("--allow-production", is_flag=True, help="Reset even though the target is marked as production.")
+@strategy_options
 @common_options
-def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None, allow_production: bool) -> None:
+def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None, allow_production: bool,
+          strategy: str, terminate_sessions: bool) -> None:
     """Back to a known state: reseed from scratch (--profile) or restore a snapshot (--snapshot)."""
     if profile and snapshot_name:
         raise click.UsageError("give --profile or --snapshot, not both")
     config = _SETTINGS.config()
     if snapshot_name:
         report = api.restore(None, snapshot_name, config=config, allow_production=allow_production,
-                             progress=_SETTINGS.progress())
-        emit(report.to_dict(), lambda: f"reset {_safe_url(config.database_url)} to snapshot {report.name}: "
-                                       f"{report.rows:,} rows in {report.seconds:.2f} s")
+                             progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions)
+        emit(report.to_dict(), lambda: _restore_text(report, config))
         return
     seeded = api.seed(None, config=config, profile=profile, seed=seed_value, clear=True,
                       allow_production=allow_production,

@@ -21,6 +21,12 @@ class SeedkitError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class UsageError(SeedkitError):
+    """An option or argument the command cannot take."""
+
+    exit_code = 2
+
+
 class ConfigError(SeedkitError):
     """A setting in pyproject.toml, seedkit.toml or the environment is wrong."""
 

@@ -17,7 +17,13 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _commands() -> list[tuple[str, click.Command]]:
-    return sorted(cli.commands.items())
+    found = []
+    for name, command in sorted(cli.commands.items()):
+        if isinstance(command, click.Group):
+            found += [(f"{name} {sub}", subcommand) for sub, subcommand in sorted(command.commands.items())]
+        else:
+            found.append((name, command))
+    return found
 
 
 @pytest.mark.parametrize("name,command", _commands(), ids=[name for name, _ in _commands()])

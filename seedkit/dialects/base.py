@@ -7,11 +7,13 @@ database does better or differently. Capabilities are plain attributes with a co
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
 
+from seedkit.engine.cache import ReadyCopy
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import arrow_type_for, schema_of
@@ -201,6 +203,29 @@ class BaseDialect:
     def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
                       sequences: Sequence[dict[str, Any]]) -> None:
         """Put sequences, identity and auto-increment counters where they were at dump time."""
+
+    # ------------------------------------------------------------------ ready copies (near-instant reset)
+    # Whether this database can keep a restored state aside and clone it back; the generic dialect cannot.
+    supports_clone = False
+    clone_requirements = "this database cannot be cloned; restores always load"
+
+    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
+        """The ready copy stored under ``key``, if it exists and is intact."""
+        return None
+
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
+        """Keep the target's current state (just restored) as the ready copy ``key``; ``template`` carries the labels."""
+        raise NotImplementedError(self.clone_requirements)
+
+    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
+        """Replace the target database with a clone of ``copy``."""
+        raise NotImplementedError(self.clone_requirements)
+
+    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
+        return []
+
+    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
+        raise NotImplementedError(self.clone_requirements)
 
 
 def split_statements(text: str) -> list[str]:

@@ -7,14 +7,19 @@ comes back with its own storage class.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import shutil
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
+from seedkit.engine.cache import ReadyCopy
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
 
@@ -202,6 +207,67 @@ class SQLiteDialect(BaseDialect):
             state = per_table.get(table.key)
             if state and state.get("sqlite_sequence") is not None:
                 raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.ref.name, state["sqlite_sequence"]))
+
+
+    # ------------------------------------------------------------------ ready copies
+    supports_clone = True
+    clone_requirements = ("a SQLite clone replaces the database file: it needs a file database (not :memory:) and "
+                          "no other process holding it open")
+
+    def _database_file(self) -> Path:
+        database = self.engine.url.database or ""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            raise NotImplementedError(self.clone_requirements)
+        return Path(database)
+
+    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
+        sidecar = cache_dir / "ready" / f"{key}.json"
+        copy = ReadyCopy.from_json(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
+        if copy is None or copy.dialect != self.name:
+            return None
+        data = Path(copy.location)
+        return copy if data.is_file() and data.stat().st_size == copy.bytes else None
+
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
+        source = self._database_file()
+        folder = cache_dir / "ready"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{key}.sqlite"
+        partial = folder / f".{key}.partial"
+        partial.unlink(missing_ok=True)
+        # The backup API copies a consistent image even if another connection is reading the database.
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+        os.replace(partial, target)
+        copy = dataclasses.replace(template, key=key, dialect=self.name, location=str(target),
+                                   bytes=target.stat().st_size)
+        (folder / f"{key}.json").write_text(copy.to_json(), encoding="utf-8")
+        for other in self.list_ready_copies(cache_dir):
+            if other.snapshot == copy.snapshot and other.key != key:
+                self.drop_ready_copy(cache_dir, other)
+        return copy
+
+    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
+        target = self._database_file()
+        self.engine.dispose()
+        staged = target.with_name(f".{target.name}.seedkit-clone")
+        shutil.copyfile(copy.location, staged)
+        # A leftover journal or WAL of the old file would be replayed into the new one: remove them first.
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(staged, target)
+
+    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
+        copies = []
+        for sidecar in sorted((cache_dir / "ready").glob("*.json")):
+            copy = ReadyCopy.from_json(sidecar.read_text(encoding="utf-8"))
+            if copy is not None and copy.dialect == self.name:
+                copies.append(copy)
+        return copies
+
+    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
+        Path(copy.location).unlink(missing_ok=True)
+        (cache_dir / "ready" / f"{copy.key}.json").unlink(missing_ok=True)
 
 
 def _raw(conn: sa.Connection) -> sqlite3.Connection:

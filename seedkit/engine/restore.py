@@ -17,13 +17,16 @@ import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect, split_statements
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.engine.cache import ReadyCopy, now as cache_now, ready_key
+from seedkit.engine.connect import database_errors, first_line, open_engine
 from seedkit.engine.dump import TableReport
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry, read_metadata, snapshot_folder
 from seedkit.engine.parquet import content_digest, file_digest, parquet_summary, read_batches
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
 from seedkit.engine.reflect import TableInfo, TableRef, normalised_schema, schema_differences
-from seedkit.errors import IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError
+from seedkit.errors import (
+    IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError, UsageError,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class RestoreReport:
     seconds: float
     created_schema: bool = False
     skipped: list[str] = field(default_factory=list)
+    strategy: str = "load"
+    ready_copy: str | None = None
 
     @property
     def rows(self) -> int:
@@ -45,6 +50,7 @@ class RestoreReport:
         return {
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
+            "strategy": self.strategy, "ready_copy": self.ready_copy,
             "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
         }
 
@@ -107,6 +113,9 @@ def verify_snapshot(name: str, *, snapshots_dir: Path, metadata_dir: Path, deep:
     return VerifyReport(name, meta.content_hash, len(meta.tables), meta.total_rows, meta.total_bytes, deep)
 
 
+STRATEGIES = ("auto", "load", "clone")
+
+
 def restore_snapshot(
     db: str | sa.Engine,
     name: str,
@@ -115,25 +124,69 @@ def restore_snapshot(
     metadata_dir: Path,
     allow_drift: bool = False,
     progress: Progress = ignore,
+    strategy: str = "load",
+    cache_dir: Path | None = None,
+    terminate_sessions: bool = False,
 ) -> RestoreReport:
-    """Replace the data of ``db`` with snapshot ``name``, all or nothing."""
+    """Replace the data of ``db`` with snapshot ``name``, all or nothing.
+
+    ``strategy``: ``load`` reads the Parquet files; ``clone`` copies the ready copy kept by an earlier restore (an
+    error when there is none); ``auto`` clones when a valid ready copy exists, else loads and keeps a ready copy.
+    """
     started = time.perf_counter()
+    if strategy not in STRATEGIES:
+        raise UsageError(f"unknown restore strategy {strategy!r}", hint=f"use one of {', '.join(STRATEGIES)}")
     meta = read_metadata(metadata_dir, name)
     folder = snapshot_folder(snapshots_dir, name)
-    verify_files(meta, folder)
     engine = open_engine(db)
     dialect = dialect_for(engine)
+    key = ready_key(meta.content_hash, meta.schema_fingerprint)
     with database_errors(engine, f"restore of {name!r}", RestoreFailedError):
-        return _restore(dialect, meta, folder, allow_drift, progress, started)
+        if strategy in ("auto", "clone"):
+            copy = dialect.find_ready_copy(cache_dir, key) if dialect.supports_clone and cache_dir else None
+            if copy is None and strategy == "clone":
+                hint = ("restore it once with --strategy auto to keep one" if dialect.supports_clone
+                        else dialect.clone_requirements)
+                raise SnapshotNotFoundError(f"no ready copy of snapshot {name!r} to clone", hint=hint)
+            if copy is not None and _target_accepts_clone(dialect, meta, allow_drift):
+                dialect.clone_ready_copy(cache_dir, copy, terminate_sessions=terminate_sessions)
+                tables = [TableReport(t.name, t.rows) for t in meta.tables]
+                return RestoreReport(meta.name, meta.content_hash, tables, time.perf_counter() - started,
+                                     strategy="clone", ready_copy=copy.location)
+        verify_files(meta, folder)
+        report = _restore(dialect, meta, folder, allow_drift, progress, started)
+        if strategy == "auto" and dialect.supports_clone and cache_dir is not None and not report.skipped:
+            note = _keep_ready_copy(dialect, cache_dir, key, meta)
+            report = dataclasses.replace(report, ready_copy=note, seconds=time.perf_counter() - started)
+        return report
+
+
+def _target_accepts_clone(dialect: BaseDialect, meta: SnapshotMetadata, allow_drift: bool) -> bool:
+    """A clone replaces the schema too: only take it when the target is empty or already has the snapshot's schema."""
+    schema_list = _schema_list(dialect, meta)
+    with dialect.engine.connect() as conn:
+        if dialect.target_is_empty(conn, schema_list):
+            return True
+        refs, _ = dialect.list_tables(conn, schema_list)
+        differences = schema_differences(meta.schema, normalised_schema(dialect.reflect(conn, refs, for_dump=False)))
+    if differences and not allow_drift:
+        raise _mismatch(meta, differences)
+    return not differences
+
+
+def _keep_ready_copy(dialect: BaseDialect, cache_dir: Path, key: str, meta: SnapshotMetadata) -> str:
+    label = ReadyCopy(key, dialect.name, "", meta.name, meta.content_hash, meta.schema_fingerprint, cache_now())
+    try:
+        return dialect.make_ready_copy(cache_dir, key, label).location
+    except (NotImplementedError, OSError, sa.exc.SQLAlchemyError) as exc:
+        # The restore itself succeeded; a missing ready copy only means the next reset loads again.
+        return f"not kept: {first_line(exc)}"
 
 
 def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_drift: bool, progress: Progress,
              started: float) -> RestoreReport:
-    schemas = sorted({t.schema for t in meta.tables if t.schema is not None})
+    schema_list = _schema_list(dialect, meta)
     with dialect.engine.connect() as conn:
-        schema_list = dialect.schemas(conn, schemas) if schemas else [None]
-        if None not in schema_list:
-            schema_list = [None, *schema_list]
         empty = dialect.target_is_empty(conn, schema_list)
     ddl = _read_ddl(meta, folder) if empty else []
     created: list[TableRef] = []
@@ -163,6 +216,22 @@ def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_d
     return RestoreReport(meta.name, meta.content_hash, reports, time.perf_counter() - started, empty, skipped)
 
 
+def _schema_list(dialect: BaseDialect, meta: SnapshotMetadata) -> list[str | None]:
+    schemas = sorted({t.schema for t in meta.tables if t.schema is not None})
+    with dialect.engine.connect() as conn:
+        schema_list = dialect.schemas(conn, schemas) if schemas else [None]
+    return schema_list if None in schema_list else [None, *schema_list]
+
+
+def _mismatch(meta: SnapshotMetadata, differences: list[str]) -> SchemaMismatchError:
+    return SchemaMismatchError(
+        f"the database schema differs from snapshot {meta.name!r}: " + "; ".join(differences[:5])
+        + (f"; and {len(differences) - 5} more" if len(differences) > 5 else ""),
+        differences=differences,
+        hint="migrate the database to the snapshot's schema, or pass --allow-drift to restore the common columns",
+    )
+
+
 def _plan(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata, schema_list: Sequence[str | None],
           allow_drift: bool) -> tuple[list[tuple[TableEntry, TableInfo]], list[str]]:
     refs, _ = dialect.list_tables(conn, schema_list)
@@ -170,12 +239,7 @@ def _plan(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata, sch
     actual = normalised_schema(target.values())
     differences = schema_differences(meta.schema, actual)
     if differences and not allow_drift:
-        raise SchemaMismatchError(
-            f"the database schema differs from snapshot {meta.name!r}: " + "; ".join(differences[:5])
-            + (f"; and {len(differences) - 5} more" if len(differences) > 5 else ""),
-            differences=differences,
-            hint="migrate the database to the snapshot's schema, or pass --allow-drift to restore the common columns",
-        )
+        raise _mismatch(meta, differences)
     plan, skipped = [], []
     for entry in meta.tables:
         table = target.get(entry.name)

@@ -1,0 +1,97 @@
+"""Near-instant reset: a restore keeps a ready copy, the next restore of the same data clones it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+import seedkit
+from seedkit import api
+from dbstate import assert_same_state, database_state
+from helpers import config_for, execute
+from test_cli import run_main
+
+
+@pytest.fixture
+def seeded(sqlite_backend, database_factory, snapshot_dirs):
+    from schemas import load_case_schema
+
+    url = database_factory(sqlite_backend)
+    load_case_schema(url, "sqlite")
+    config = config_for(snapshot_dirs)
+    seedkit.snapshot(url, "cases", config=config)
+    return url, config, database_state(url)
+
+
+def test_auto_loads_first_then_clones_with_identical_result(seeded, database_factory, sqlite_backend):
+    url, config, expected = seeded
+    target = database_factory(sqlite_backend)
+    first = seedkit.restore(target, "cases", config=config)
+    assert first.strategy == "load" and first.ready_copy and first.ready_copy.endswith(".sqlite")
+    execute(target, "DELETE FROM categories WHERE id = 7")
+    second = seedkit.restore(target, "cases", config=config)
+    assert second.strategy == "clone"
+    assert_same_state(expected, database_state(target))
+
+
+def test_clone_without_ready_copy_is_a_clear_error(seeded, database_factory, sqlite_backend):
+    _, config, _ = seeded
+    with pytest.raises(seedkit.SeedkitError, match="no ready copy"):
+        seedkit.restore(database_factory(sqlite_backend), "cases", config=config, strategy="clone")
+
+
+def test_ready_copy_is_not_used_after_the_snapshot_changes(seeded, database_factory, sqlite_backend):
+    url, config, _ = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config)
+    execute(url, "UPDATE categories SET name = 'changed' WHERE id = 5")
+    seedkit.snapshot(url, "cases", config=config, force=True)
+    report = seedkit.restore(target, "cases", config=config)
+    assert report.strategy == "load"
+    assert_same_state(database_state(url), database_state(target))
+    # The stale copy of the old data was replaced by one of the new data.
+    assert len(api.cache_list(target, config=config)) == 1
+
+
+def test_clone_refuses_a_target_whose_schema_changed(seeded, database_factory, sqlite_backend):
+    _, config, _ = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config)
+    execute(target, "ALTER TABLE categories ADD COLUMN extra TEXT")
+    before = database_state(target)
+    with pytest.raises(seedkit.SeedkitError, match="extra"):
+        seedkit.restore(target, "cases", config=config, strategy="clone")
+    assert_same_state(before, database_state(target))
+
+
+def test_load_strategy_never_clones(seeded, database_factory, sqlite_backend):
+    _, config, expected = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config)
+    report = seedkit.restore(target, "cases", config=config, strategy="load")
+    assert report.strategy == "load"
+    assert_same_state(expected, database_state(target))
+
+
+def test_cache_list_and_clear_through_the_cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for var in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "SEEDKIT_ENV", "APP_ENV", "ENV"):
+        monkeypatch.delenv(var, raising=False)
+    with sqlite3.connect(tmp_path / "dev.db") as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.execute("INSERT INTO t VALUES (1, 'a')")
+    run_main("snapshot", "s")
+    code, out, _ = run_main("cache", "list", "--json")
+    assert json.loads(out) == []
+    run_main("restore", "s")
+    code, out, _ = run_main("cache", "list", "--json")
+    copies = json.loads(out)
+    assert [c["snapshot"] for c in copies] == ["s"]
+    code, out, _ = run_main("restore", "s", "--json")
+    assert json.loads(out)["strategy"] == "clone"
+    code, out, _ = run_main("cache", "clear")
+    assert out.startswith("removed 1 ready copy")
+    code, _, err = run_main("restore", "s", "--strategy", "clone")
+    assert code == 1 and "no ready copy" in err
