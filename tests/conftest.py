@@ -146,3 +146,16 @@ def snapshot_dirs(tmp_path: Path) -> SnapshotDirs:
     dirs.snapshots_dir.mkdir()
     dirs.metadata_dir.mkdir()
     return dirs
+
+
+@pytest.fixture(autouse=True)
+def _isolated_project(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test from an empty folder with no database URL in the environment.
+
+    Without this, CLI tests would find this repository's pyproject.toml and share its ``.seedkit-cache`` (ready
+    copies made by one test would be cloned by the next) or pick up a developer's DATABASE_URL.
+    """
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    for var in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "SEEDKIT_ENV", "APP_ENV", "ENV", "SEEDKIT_SEED_PASSWORD",
+                "SEEDKIT_ADMIN_EMAIL", "SEEDKIT_ADMIN_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
