@@ -549,7 +549,10 @@ def _mysql_schema_objects(cur: Any, found: list[tuple[str, str, Any]]) -> dict[s
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s""",
                 (name,),
             )
-            objects[f"view {name}"] = cur.fetchone()[0]
+            definition = cur.fetchone()[0]
+            cur.execute("SELECT DATABASE()")
+            # The server qualifies every name with the database's own name, which differs between two databases.
+            objects[f"view {name}"] = definition.replace(f"{_MYSQL_QUOTE(cur.fetchone()[0])}.", "")
         else:
             cur.execute(f"SHOW CREATE TABLE {_MYSQL_QUOTE(name)}")
             # The counter is reported under sequences; keep it out of the definition so it is not reported twice.
