@@ -227,6 +227,37 @@ class BaseDialect:
     def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
         raise NotImplementedError(self.clone_requirements)
 
+    # ------------------------------------------------------------------ test databases (pytest plugin)
+    # Whether seedkit can create, copy and drop whole databases on this server: derived test databases and per-test
+    # clones need it. The generic dialect cannot, so its tests share one existing database.
+    supports_test_databases = False
+    test_database_requirements = ("seedkit cannot create or clone databases on this server: give an existing "
+                                  "database with --seedkit-db and use --seedkit-isolation transaction, restore or none")
+
+    def database_label(self) -> str:
+        """A short name for this engine's database, from which test database names are derived."""
+        return self.engine.url.database or "db"
+
+    def test_database_url(self, name: str, scratch_dir: Path) -> sa.URL:
+        """The URL of a test database called ``name``: on a server, beside this one; file databases go in ``scratch_dir``."""
+        return self.engine.url.set(database=name)
+
+    def database_exists(self) -> bool:
+        """Whether this engine's database exists (connecting to the server, not to the database)."""
+        raise NotImplementedError(self.test_database_requirements)
+
+    def create_database(self) -> None:
+        """Create this engine's database, empty."""
+        raise NotImplementedError(self.test_database_requirements)
+
+    def drop_database(self) -> None:
+        """Drop this engine's database, ending the sessions still connected to it."""
+        raise NotImplementedError(self.test_database_requirements)
+
+    def clone_database(self, name: str) -> sa.URL:
+        """Create database ``name`` as a copy of this engine's database (which nobody may be writing); its URL."""
+        raise NotImplementedError(self.test_database_requirements)
+
 
 def split_statements(text: str) -> list[str]:
     """Split a schema file written by :func:`join_statements`."""

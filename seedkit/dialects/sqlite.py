@@ -282,6 +282,42 @@ class SQLiteDialect(BaseDialect):
         Path(copy.location).unlink(missing_ok=True)
         (cache_dir / "ready" / f"{copy.key}.json").unlink(missing_ok=True)
 
+    # ------------------------------------------------------------------ test databases
+    supports_test_databases = True
+    test_database_requirements = "SQLite test databases are files: use a file URL such as sqlite:///app.db"
+
+    def database_label(self) -> str:
+        return self._database_file().stem
+
+    def test_database_url(self, name: str, scratch_dir: Path) -> sa.URL:
+        return self.engine.url.set(database=str(scratch_dir / f"{name}.db"))
+
+    def database_exists(self) -> bool:
+        return self._database_file().is_file()
+
+    def create_database(self) -> None:
+        path = self._database_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+
+    def drop_database(self) -> None:
+        path = self._database_file()
+        self.engine.dispose()
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def clone_database(self, name: str) -> sa.URL:
+        source = self._database_file()
+        target = source.with_name(f"{name}.db")
+        if Path(f"{source}-wal").exists():
+            # Committed pages may still sit in the write-ahead log; the backup API copies what a reader sees.
+            with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+                src.backup(dst)
+        else:
+            # Nobody writes the source while it is cloned, so a file copy is a consistent image, and the cheapest.
+            shutil.copyfile(source, target)
+        return self.engine.url.set(database=str(target))
+
 
 def _raw(conn: sa.Connection) -> sqlite3.Connection:
     return conn.connection.driver_connection

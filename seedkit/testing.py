@@ -1,0 +1,346 @@
+"""Test databases for integration tests: restore a snapshot once per session, then give each test a clean copy.
+
+The pytest plugin (``seedkit.pytest_plugin``) only declares options and fixtures; this module does the work:
+it derives test database names (never the developer's own database unless asked, one per pytest-xdist worker),
+restores the snapshot into a session database once, and isolates each test in one of four ways:
+
+- ``clone``: each test gets its own database cloned from the session database (PostgreSQL: ``CREATE DATABASE ...
+  TEMPLATE``; SQLite: a copied file), dropped after the test;
+- ``transaction``: the test runs on a connection inside a transaction that is rolled back afterwards;
+- ``restore``: the snapshot is restored into the session database before each test;
+- ``none``: every test shares the session database.
+
+Everything raises :class:`~seedkit.errors.SeedkitError` with a hint; the plugin turns those into pytest errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+
+from seedkit import api
+from seedkit.config import Config
+from seedkit.dialects import dialect_for
+from seedkit.dialects.base import BaseDialect
+from seedkit.engine.connect import database_errors, describe_url, open_engine
+from seedkit.engine.metadata import read_metadata, snapshot_folder
+from seedkit.errors import ConnectionFailedError, SeedkitError, SnapshotNotFoundError, UsageError
+from seedkit.names import check_name
+
+ISOLATION_MODES = ("clone", "transaction", "restore", "none")
+DEFAULT_ISOLATION = "clone"
+# PostgreSQL truncates identifiers at 63 bytes; leave room for a clone suffix such as "_c12345".
+MAX_NAME = 50
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """What the run asked for: options and ini keys, resolved; ``db_url`` is None unless the user gave one."""
+
+    __test__ = False  # not a test class, whatever pytest's naming rules say
+
+    snapshot: str | None = None
+    isolation: str = DEFAULT_ISOLATION
+    db_url: str | None = None
+    url_env: str | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class RestoreRecord:
+    """One restore done for the tests: into which database, how, and why (``session`` or ``test``)."""
+
+    snapshot: str
+    url: str
+    strategy: str
+    seconds: float
+    purpose: str
+
+
+@dataclass
+class SessionDatabase:
+    """The database a snapshot was restored into for this session (one per snapshot and xdist worker)."""
+
+    snapshot: str
+    url: str
+    engine: sa.Engine
+    created: bool
+    clones: int = 0
+
+    @property
+    def dialect(self) -> BaseDialect:
+        return dialect_for(self.engine)
+
+
+class TestDatabase:
+    """The database one test works on: ``url``, ``engine`` and a ``connection`` opened on first use.
+
+    In ``transaction`` isolation ``connection`` is inside a transaction rolled back after the test; only work done
+    through it (or a Session bound to it with ``join_transaction_mode="create_savepoint"``) is undone.
+    """
+
+    __test__ = False
+
+    def __init__(self, url: str, engine: sa.Engine, snapshot: str, isolation: str,
+                 connection: sa.Connection | None = None) -> None:
+        self.url = url
+        self.engine = engine
+        self.snapshot = snapshot
+        self.isolation = isolation
+        self._connection = connection
+        self._owns_connection = connection is None
+
+    @property
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None and self._owns_connection:
+            self._connection.close()
+        self._connection = None
+
+    def __repr__(self) -> str:
+        return f"TestDatabase({describe_url(self.engine)!r}, snapshot={self.snapshot!r}, isolation={self.isolation!r})"
+
+
+def check_isolation(value: str, where: str) -> str:
+    """``value`` if it names an isolation mode, else a UsageError naming where it came from."""
+    if value not in ISOLATION_MODES:
+        raise UsageError(f"unknown seedkit isolation {value!r} in {where}", hint=f"use one of {', '.join(ISOLATION_MODES)}")
+    return value
+
+
+def test_database_name(base: str, *, explicit: bool, snapshot: str, default_snapshot: str | None,
+                       worker: str | None) -> str:
+    """The session database's name: ``<base>_test`` (or ``<base>`` when the user gave the URL), plus the snapshot
+    when it is not the run's default and the xdist worker id, so no two workers or snapshots share a database."""
+    parts = [base] if explicit else [base, "test"]
+    if snapshot != default_snapshot:
+        parts.append(snapshot)
+    if worker:
+        parts.append(worker)
+    name = re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
+    if len(name) > MAX_NAME:
+        name = f"{name[:MAX_NAME - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return name
+
+
+class TestDatabases:
+    """The test databases of one pytest process: session databases per snapshot, per-test copies, clean-up."""
+
+    __test__ = False
+
+    def __init__(self, settings: TestSettings, config: Config) -> None:
+        self.settings = settings
+        self.config = config
+        self.restores: list[RestoreRecord] = []
+        self._sessions: dict[str, SessionDatabase] = {}
+        self._base_url = settings.db_url or config.database_url
+        self._scratch = config.cache_dir / "pytest"
+
+    # ------------------------------------------------------------------ checks made before any test runs
+    def check_snapshot(self, name: str) -> None:
+        """The snapshot's metadata is readable and its files are present (their checksums are checked by restore)."""
+        check_name(name)
+        meta = read_metadata(self.config.metadata_dir, name)
+        folder = snapshot_folder(self.config.snapshots_dir, name)
+        missing = [t.file for t in meta.tables if not (folder / t.file).is_file()]
+        if missing:
+            raise SnapshotNotFoundError(
+                f"the files of snapshot {name!r} are missing from {folder} ({', '.join(missing[:3])}"
+                + (", ..." if len(missing) > 3 else "") + ")",
+                hint="take it with 'seedkit snapshot NAME', or restore snapshots/ from your CI cache")
+
+    def check_server(self) -> None:
+        """The database server answers (for SQLite: the URL names a file). Nothing is created."""
+        engine = open_engine(self._base_url)
+        try:
+            dialect = dialect_for(engine)
+            if dialect.supports_test_databases:
+                with database_errors(engine, "connecting to the test database server", ConnectionFailedError):
+                    dialect.database_exists()
+            else:
+                with database_errors(engine, "connecting to the test database", ConnectionFailedError):
+                    engine.connect().close()
+        finally:
+            engine.dispose()
+
+    # ------------------------------------------------------------------ the session database
+    def session(self, snapshot: str) -> SessionDatabase:
+        """The session database holding ``snapshot``, restored the first time it is asked for."""
+        if snapshot not in self._sessions:
+            self.check_snapshot(snapshot)
+            self._sessions[snapshot] = self._open_session(snapshot)
+        return self._sessions[snapshot]
+
+    def _open_session(self, snapshot: str) -> SessionDatabase:
+        base = open_engine(self._base_url)
+        base_dialect = dialect_for(base)
+        explicit = self.settings.db_url is not None
+        if not base_dialect.supports_test_databases:
+            if not explicit or self.settings.worker or snapshot != self.settings.snapshot:
+                raise UsageError(f"cannot make a test database for snapshot {snapshot!r} on {describe_url(base)}",
+                                 hint=base_dialect.test_database_requirements)
+            session = SessionDatabase(snapshot, self._base_url, base, created=False)
+        else:
+            name = test_database_name(base_dialect.database_label(), explicit=explicit, snapshot=snapshot,
+                                      default_snapshot=self.settings.snapshot, worker=self.settings.worker)
+            as_given = explicit and name == base_dialect.database_label()
+            url = base.url if as_given else base_dialect.test_database_url(name, self._scratch)
+            base.dispose()
+            engine = open_engine(url.render_as_string(hide_password=False))
+            dialect = dialect_for(engine)
+            created = False
+            with database_errors(engine, f"creating test database {name}", ConnectionFailedError):
+                if not as_given and dialect.database_exists():
+                    # Derived names belong to the plugin: a leftover of an interrupted run is replaced.
+                    dialect.drop_database()
+                if not dialect.database_exists():
+                    dialect.create_database()
+                    created = True
+            session = SessionDatabase(snapshot, engine.url.render_as_string(hide_password=False), engine, created)
+        self._restore(session, "session")
+        return session
+
+    def _restore(self, session: SessionDatabase, purpose: str) -> None:
+        # Pooled connections would keep the old file open (SQLite) or block a template clone (PostgreSQL).
+        session.engine.dispose()
+        config = self.config.with_overrides(database_url=session.url)
+        with self._lock(session.snapshot):
+            report = api.restore(session.engine, session.snapshot, config=config, strategy="auto")
+        session.engine.dispose()
+        self.restores.append(RestoreRecord(session.snapshot, describe_url(session.engine), report.strategy,
+                                           report.seconds, purpose))
+
+    @contextmanager
+    def _lock(self, snapshot: str) -> Iterator[None]:
+        """One restore of a snapshot at a time across xdist workers: they share its ready copy."""
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        with open(self._scratch / f"{snapshot}.lock", "a+b") as handle:
+            _lock_file(handle)
+            try:
+                yield
+            finally:
+                _unlock_file(handle)
+
+    # ------------------------------------------------------------------ per test
+    @contextmanager
+    def for_test(self, snapshot: str, isolation: str) -> Iterator[TestDatabase]:
+        """A database in the snapshot's state for one test, isolated as asked; cleaned up afterwards."""
+        check_isolation(isolation, "the seedkit marker")
+        session = self.session(snapshot)
+        if isolation == "clone":
+            with self._clone(session) as database:
+                yield database
+        elif isolation == "transaction":
+            with self._transaction(session) as database:
+                yield database
+        else:
+            if isolation == "restore":
+                self._restore(session, "test")
+            database = TestDatabase(session.url, session.engine, snapshot, isolation)
+            try:
+                with _url_in_env(self.settings.url_env, session.url):
+                    yield database
+            finally:
+                database.close()
+
+    @contextmanager
+    def _clone(self, session: SessionDatabase) -> Iterator[TestDatabase]:
+        dialect = session.dialect
+        if not dialect.supports_test_databases:
+            raise UsageError(f"clone isolation is not available on {describe_url(session.engine)}",
+                             hint=dialect.test_database_requirements)
+        session.clones += 1
+        name = f"{dialect.database_label()}_c{session.clones}"
+        session.engine.dispose()
+        with database_errors(session.engine, f"cloning the test database for snapshot {session.snapshot!r}"):
+            url = dialect.clone_database(name).render_as_string(hide_password=False)
+        engine = open_engine(url)
+        database = TestDatabase(url, engine, session.snapshot, "clone")
+        try:
+            with _url_in_env(self.settings.url_env, url):
+                yield database
+        finally:
+            database.close()
+            with database_errors(engine, f"dropping test database {name}"):
+                dialect_for(engine).drop_database()
+            engine.dispose()
+
+    @contextmanager
+    def _transaction(self, session: SessionDatabase) -> Iterator[TestDatabase]:
+        with session.engine.connect() as conn:
+            transaction = conn.begin()
+            database = TestDatabase(session.url, session.engine, session.snapshot, "transaction", connection=conn)
+            try:
+                with _url_in_env(self.settings.url_env, session.url):
+                    yield database
+            finally:
+                if transaction.is_active:
+                    transaction.rollback()
+
+    # ------------------------------------------------------------------ the end
+    def close(self) -> list[str]:
+        """Drop the session databases this process created; returns one line per database it could not drop."""
+        problems = []
+        for session in self._sessions.values():
+            try:
+                if session.created:
+                    session.dialect.drop_database()
+            except (SeedkitError, sa.exc.SQLAlchemyError, OSError) as exc:
+                problems.append(f"{describe_url(session.engine)}: {exc}")
+            finally:
+                session.engine.dispose()
+        self._sessions.clear()
+        return problems
+
+    def summary(self) -> list[str]:
+        """One line per restore, for the end of the run."""
+        return [f"snapshot {r.snapshot!r} restored into {r.url} for the {r.purpose} ({r.strategy}, {r.seconds:.3f} s)"
+                for r in self.restores]
+
+
+@contextmanager
+def _url_in_env(variable: str | None, url: str | None) -> Iterator[None]:
+    """Point the application's database URL variable at ``url`` (None: remove it) for the block."""
+    if not variable:
+        yield
+        return
+    previous = os.environ.get(variable)
+    if url is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = url
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = previous
+
+
+def _lock_file(handle: IO[bytes]) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; xdist workers there may restore at the same moment
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+
+def _unlock_file(handle: IO[bytes]) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
