@@ -8,6 +8,7 @@ undone by hand when anything after it fails.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
@@ -46,6 +48,8 @@ SKIPPED_KINDS = {
 # ``ALTER TABLE ... ENABLE ... TRIGGER`` forms that put back each pg_trigger.tgenabled state ('D' stays disabled).
 TRIGGER_ENABLE = {"O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 SEQUENCE_UNDO_KEY = "seedkit.postgresql.sequence_undo"
+# (primary key, foreign keys, unique constraints) of one table
+Keys = tuple[tuple[str, ...], tuple[ForeignKeyInfo, ...], tuple[tuple[str, ...], ...]]
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ class PostgreSQLDialect(BaseDialect):
     def list_tables(self, conn: sa.Connection, schemas: Sequence[str | None]) -> tuple[list[TableRef], list[dict[str, str]]]:
         raw = _raw(conn)
         default = _default_schema(raw)
-        names = [default if s is None else s for s in schemas]
+        names = _schema_names(raw, schemas)
         rows = raw.execute(
             """SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1, 2""",
@@ -237,7 +241,7 @@ class PostgreSQLDialect(BaseDialect):
             result.append(TableInfo(ref, tuple(cols), primary_key, foreign_keys, unique))
         return result
 
-    def _keys(self, raw: Any, oids: list[int], default: str) -> dict[int, tuple[tuple[str, ...], tuple[ForeignKeyInfo, ...], tuple[tuple[str, ...], ...]]]:
+    def _keys(self, raw: Any, oids: list[int], default: str) -> dict[int, Keys]:
         found: dict[int, tuple[list[str], list[ForeignKeyInfo], list[tuple[str, ...]]]] = {}
         for relid, kind, name, columns, ref_schema, ref_table, ref_columns in raw.execute(
             """SELECT con.conrelid, con.contype, con.conname,
@@ -302,7 +306,7 @@ class PostgreSQLDialect(BaseDialect):
         """Every sequence in the dumped schemas or used by a dumped column, and which columns use which."""
         raw = _raw(conn)
         default = _default_schema(raw)
-        schemas = sorted({default if t.ref.schema is None else t.ref.schema for t in tables})
+        schemas = sorted(set(_schema_names(raw, [t.ref.schema for t in tables])))
         oids = _oids(raw, [t.ref for t in tables])
         by_oid = {oid: ref.key for ref, oid in oids.items()}
         # Sequences a column owns (serial: 'a', identity: 'i') or calls in its DEFAULT (pg_attrdef depends on it).
@@ -349,8 +353,7 @@ class PostgreSQLDialect(BaseDialect):
         if not tables:
             return None
         raw = _raw(conn)
-        default = _default_schema(raw)
-        schemas = sorted({default if t.ref.schema is None else t.ref.schema for t in tables})
+        schemas = sorted(set(_schema_names(raw, [t.ref.schema for t in tables])))
         problem = _pg_dump_problem(raw)
         if problem is None:
             extensions = [name for (name,) in raw.execute(
@@ -397,8 +400,7 @@ class PostgreSQLDialect(BaseDialect):
     # ------------------------------------------------------------------ restoring
     def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
         raw = _raw(conn)
-        default = _default_schema(raw)
-        names = [default if s is None else s for s in schemas]
+        names = _schema_names(raw, schemas)
         row = raw.execute(
             """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')""",
@@ -440,7 +442,8 @@ class PostgreSQLDialect(BaseDialect):
         for fk in saved:
             raw.execute(f"ALTER TABLE {fk.table} DROP CONSTRAINT {self.quote(fk.name)}")
         schemas = sorted({schema for schema, in raw.execute(
-            "SELECT DISTINCT relnamespace::regnamespace::text FROM pg_class WHERE oid = ANY(%s::oid[])", (list(names),))})
+            """SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.oid = ANY(%s::oid[])""", (list(names),))})
         return LoadState(tuple(saved), triggers, tuple(schemas))
 
     def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
@@ -449,14 +452,15 @@ class PostgreSQLDialect(BaseDialect):
             _raw(conn).execute(f"TRUNCATE {', '.join(self.qualified(t.ref) for t in tables)}")
 
     def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
-        """COPY FROM STDIN in text format: the server parses every value, native or text, with its input function."""
+        """COPY FROM STDIN as CSV written by Arrow: the server parses every value, native or text, with its input
+        function, and no value becomes a Python object (bytea excepted)."""
         columns = ", ".join(self.quote(c.name) for c in table.columns)
         rows = 0
         with _raw(conn).cursor() as cursor:
-            with cursor.copy(f"COPY {self.qualified(table.ref)} ({columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {self.qualified(table.ref)} ({columns}) FROM STDIN "
+                             "WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
                 for batch in batches:
-                    for row in zip(*(column.to_pylist() for column in batch.columns)):
-                        copy.write_row(row)
+                    copy.write(_csv_bytes(batch))
                     rows += batch.num_rows
         return rows
 
@@ -492,6 +496,20 @@ class PostgreSQLDialect(BaseDialect):
             if undo is not None:
                 undo.append((found, last_value, is_called))
             raw.execute("SELECT setval(%s::oid, %s, %s)", (found, entry["last_value"], entry["is_called"]))
+
+
+def _csv_bytes(batch: pa.RecordBatch) -> bytes:
+    """A batch as COPY CSV: strings are always quoted, so an unquoted empty field is NULL and "" the empty string.
+    Arrow prints floats as their shortest exact form (nan, inf, -0 included), timestamps in UTC with a Z."""
+    arrays = [_hex_bytea(column) if pa.types.is_binary(column.type) else column for column in batch.columns]
+    sink = io.BytesIO()
+    pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names), sink,
+                     pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return sink.getvalue()
+
+
+def _hex_bytea(column: pa.Array) -> pa.Array:
+    return pa.array([None if value is None else "\\x" + value.hex() for value in column.to_pylist()], pa.string())
 
 
 class PgDumpError(Exception):
@@ -549,20 +567,26 @@ def _default_schema(raw: Any) -> str:
     return raw.execute("SELECT coalesce(current_schema(), 'public')").fetchone()[0]
 
 
+def _schema_names(raw: Any, schemas: Sequence[str | None]) -> list[str]:
+    """Catalog names for TableRef schemas: None is the connection's default schema."""
+    default = _default_schema(raw)
+    return [default if s is None else s for s in schemas]
+
+
 def _oids(raw: Any, refs: Sequence[TableRef]) -> dict[TableRef, int]:
     """The pg_class oid of each table; schema None is the connection's default schema."""
     if not refs:
         return {}
-    default = _default_schema(raw)
+    schemas = _schema_names(raw, [r.schema for r in refs])
     found = dict(
         ((schema, name), oid) for schema, name, oid in raw.execute(
             """SELECT r.nspname, r.relname, c.oid FROM unnest(%s::text[], %s::text[]) AS r(nspname, relname)
                JOIN pg_namespace n ON n.nspname = r.nspname
                JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.relname""",
-            ([default if r.schema is None else r.schema for r in refs], [r.name for r in refs]),
+            (schemas, [r.name for r in refs]),
         )
     )
-    return {ref: found[(default if ref.schema is None else ref.schema, ref.name)] for ref in refs}
+    return {ref: found[(schema, ref.name)] for ref, schema in zip(refs, schemas)}
 
 
 def _raw(conn: sa.Connection) -> Any:
