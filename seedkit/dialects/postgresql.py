@@ -497,6 +497,44 @@ class PostgreSQLDialect(BaseDialect):
                 undo.append((found, last_value, is_called))
             raw.execute("SELECT setval(%s::oid, %s, %s)", (found, entry["last_value"], entry["is_called"]))
 
+    # ------------------------------------------------------------------ test databases
+    supports_test_databases = True
+    test_database_requirements = ("PostgreSQL test databases need a role allowed to CREATE DATABASE (and, to drop "
+                                  "them, PostgreSQL 13 or later)")
+
+    @contextmanager
+    def _server(self) -> Iterator[sa.Connection]:
+        # CREATE/DROP DATABASE cannot run inside a transaction, nor while connected to the database in question.
+        engine = sa.create_engine(self.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                                  poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
+    def database_exists(self) -> bool:
+        with self._server() as conn:
+            found = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": self.engine.url.database}).first()
+        return found is not None
+
+    def create_database(self) -> None:
+        with self._server() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {self.quote(self.engine.url.database or '')}")
+
+    def drop_database(self) -> None:
+        self.engine.dispose()
+        with self._server() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.quote(self.engine.url.database or '')} WITH (FORCE)")
+
+    def clone_database(self, name: str) -> sa.URL:
+        # A template must have no other sessions: ours are closed here, and the caller keeps writers away.
+        self.engine.dispose()
+        with self._server() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(self.engine.url.database or '')}")
+        return self.engine.url.set(database=name)
+
 
 def _csv_bytes(batch: pa.RecordBatch) -> bytes:
     """A batch as COPY CSV: strings are always quoted, so an unquoted empty field is NULL and "" the empty string.
