@@ -117,6 +117,12 @@ def seedkit_db(request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
             stack.close()
 
 
+def seedkit_restores(config: pytest.Config) -> list[Any]:
+    """The restores this pytest process made (``RestoreRecord``s: snapshot, url, strategy, seconds, purpose)."""
+    manager = config.stash.get(_MANAGER, None)
+    return list(manager.restores) if manager is not None else []
+
+
 def _requested(config: pytest.Config, node: Any) -> tuple[str | None, str]:
     settings = _settings(config)
     marker = node.get_closest_marker("seedkit")
@@ -176,7 +182,11 @@ def _setup_errors(snapshot: str | None) -> Iterator[None]:
     """SeedkitError -> a setup error on the test with the problem and the fix, not a traceback from seedkit."""
     from seedkit.errors import SeedkitError
 
+    message = None
     try:
         yield
     except SeedkitError as exc:
-        pytest.fail(_message(exc, snapshot), pytrace=False)
+        message = _message(exc, snapshot)
+    if message is not None:
+        # Failing outside the except block keeps seedkit's exception out of the report ("During handling of...").
+        pytest.fail(message, pytrace=False)

@@ -1,0 +1,44 @@
+"""A demo project for the plugin tests: the clinic demo seeded (profile minimal) and snapshotted as ``demo``, with
+a small test suite that runs inside ``pytester`` against it on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .project import DemoProject, build_project, leftover_databases
+
+
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite", marks=pytest.mark.sqlite),
+                        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)])
+def demo_project(request: pytest.FixtureRequest, pytester: pytest.Pytester, database_factory,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProject]:
+    """The demo project on each backend; the databases the plugin derives from its dev database are checked and
+    dropped afterwards (the plugin should have dropped them already)."""
+    for variable in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "APP_DATABASE_URL", "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(variable, raising=False)
+    if request.param == "sqlite":
+        dev_url = f"sqlite:///{pytester.path / 'dev.db'}"
+    else:
+        dev_url = database_factory(request.getfixturevalue("postgresql_backend"))
+    project = build_project(pytester, dev_url)
+    yield project
+    _drop_leftovers(project)
+
+
+def _drop_leftovers(project: DemoProject) -> None:
+    if project.backend != "postgresql":
+        return
+    names = leftover_databases(project)
+    if names:
+        server = sa.create_engine(sa.make_url(project.dev_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as conn:
+                for name in names:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {server.dialect.identifier_preparer.quote(name)} "
+                                         "WITH (FORCE)")
+        finally:
+            server.dispose()
