@@ -138,9 +138,13 @@ class SQLiteDialect(BaseDialect):
         return {t.key: {"sqlite_sequence": seq[t.ref.name]} for t in tables if t.ref.name in seq}, []
 
     def schema_ddl(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> list[str] | None:
+        # Indexes by name, not creation order: tools create them in set order (SQLAlchemy's create_all does), and
+        # the same schema must give the same schema.sql bytes, or a rebuild could not match the tracked sha256.
+        # Tables, views and triggers keep creation order, which respects their dependencies.
         rows = _raw(conn).execute(
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid"
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, "
+            "CASE type WHEN 'index' THEN name END, rowid"
         ).fetchall()
         return [row[0] for row in rows]
 
