@@ -188,5 +188,5 @@ def _setup_errors(snapshot: str | None) -> Iterator[None]:
     except SeedkitError as exc:
         message = _message(exc, snapshot)
     if message is not None:
-        # Failing outside the except block keeps seedkit's exception out of the report ("During handling of...").
-        pytest.fail(message, pytrace=False)
+        # "from None": the report shows the problem and the fix, not seedkit's exception chain.
+        raise pytest.fail.Exception(message, pytrace=False) from None

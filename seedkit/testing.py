@@ -72,7 +72,8 @@ class SessionDatabase:
     snapshot: str
     url: str
     engine: sa.Engine
-    created: bool
+    # Derived databases belong to the plugin and are dropped at the end; one the user named is theirs and is kept.
+    owned: bool
     clones: int = 0
 
     @property
@@ -191,7 +192,7 @@ class TestDatabases:
             if not explicit or self.settings.worker or snapshot != self.settings.snapshot:
                 raise UsageError(f"cannot make a test database for snapshot {snapshot!r} on {describe_url(base)}",
                                  hint=base_dialect.test_database_requirements)
-            session = SessionDatabase(snapshot, self._base_url, base, created=False)
+            session = SessionDatabase(snapshot, self._base_url, base, owned=False)
         else:
             name = test_database_name(base_dialect.database_label(), explicit=explicit, snapshot=snapshot,
                                       default_snapshot=self.settings.snapshot, worker=self.settings.worker)
@@ -200,15 +201,14 @@ class TestDatabases:
             base.dispose()
             engine = open_engine(url.render_as_string(hide_password=False))
             dialect = dialect_for(engine)
-            created = False
             with database_errors(engine, f"creating test database {name}", ConnectionFailedError):
                 if not as_given and dialect.database_exists():
                     # Derived names belong to the plugin: a leftover of an interrupted run is replaced.
                     dialect.drop_database()
                 if not dialect.database_exists():
                     dialect.create_database()
-                    created = True
-            session = SessionDatabase(snapshot, engine.url.render_as_string(hide_password=False), engine, created)
+            session = SessionDatabase(snapshot, engine.url.render_as_string(hide_password=False), engine,
+                                      owned=not as_given)
         self._restore(session, "session")
         return session
 
@@ -295,7 +295,7 @@ class TestDatabases:
         problems = []
         for session in self._sessions.values():
             try:
-                if session.created:
+                if session.owned:
                     session.dialect.drop_database()
             except (SeedkitError, sa.exc.SQLAlchemyError, OSError) as exc:
                 problems.append(f"{describe_url(session.engine)}: {exc}")

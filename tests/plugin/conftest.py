@@ -18,7 +18,9 @@ def demo_project(request: pytest.FixtureRequest, pytester: pytest.Pytester, data
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProject]:
     """The demo project on each backend; the databases the plugin derives from its dev database are checked and
     dropped afterwards (the plugin should have dropped them already)."""
-    for variable in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "APP_DATABASE_URL", "PYTEST_ADDOPTS"):
+    # The inner run must not inherit the outer one's settings, nor its xdist worker id when the outer run uses -n.
+    for variable in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "APP_DATABASE_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER",
+                     "PYTEST_XDIST_WORKER_COUNT"):
         monkeypatch.delenv(variable, raising=False)
     if request.param == "sqlite":
         dev_url = f"sqlite:///{pytester.path / 'dev.db'}"
