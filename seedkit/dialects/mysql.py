@@ -30,6 +30,7 @@ and dropped again if the restore fails. Generated columns are neither dumped nor
 from __future__ import annotations
 
 import re
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -56,6 +57,10 @@ BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longbl
                 "geometrycollection", "geomcollection"}
 GENERATED = re.compile(r"\b(VIRTUAL|STORED|PERSISTENT)\b", re.IGNORECASE)
 DEFINER = re.compile(r"\sDEFINER\s*=\s*(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+?)@(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+)")
+# Recreated in firing order, each trigger goes last in its group: a FOLLOWS/PRECEDES clause would name a trigger
+# that may not exist yet, and the order it asked for is kept anyway.
+TRIGGER_ORDER_CLAUSE = re.compile(r"(\bFOR\s+EACH\s+ROW)\s+(?:FOLLOWS|PRECEDES)\s+(?:`(?:[^`]|``)*`|[\w$]+)",
+                                  re.IGNORECASE)
 AUTO_INCREMENT_OPTION = re.compile(r"\sAUTO_INCREMENT=\d+\b")
 SQL_MODE_WORDS = re.compile(r"^[A-Z0-9_,]*$")
 # Strict, so a value the column cannot hold fails the restore instead of being truncated with a warning;
@@ -68,7 +73,7 @@ SKIPPED_KINDS = {"VIEW": ("view", "views hold no data"),
 
 @dataclass(frozen=True)
 class Trigger:
-    """A trigger as ``SHOW CREATE TRIGGER`` gives it: enough to recreate it exactly."""
+    """A trigger as ``SHOW CREATE TRIGGER`` gives it (without FOLLOWS/PRECEDES): enough to recreate it exactly."""
 
     table: str
     name: str
@@ -87,6 +92,11 @@ class MySQLDialect(BaseDialect):
         super().__init__(engine)
         self._counters: list[tuple[TableRef, int]] = []
         self._created_views: list[TableRef] = []
+
+    def quote(self, identifier: str) -> str:
+        # SQLAlchemy's preparer doubles '%' for pymysql's formatting; statements here go to the cursor as written,
+        # and the few that take parameters double it themselves (_format_safe).
+        return "`" + identifier.replace("`", "``") + "`"
 
     # ------------------------------------------------------------------ reading
     @contextmanager
@@ -117,6 +127,13 @@ class MySQLDialect(BaseDialect):
                     label, reason = SKIPPED_KINDS.get(kind, (kind.lower(), "not a base table"))
                     skipped.append({"name": ref.key, "kind": label, "reason": reason})
         return tables, skipped
+
+    def reflect(self, conn: sa.Connection, refs: Sequence[TableRef], *, for_dump: bool) -> list[TableInfo]:
+        with warnings.catch_warnings():
+            # SQLAlchemy's key reflection parses SHOW CREATE TABLE and warns about types it has no class for
+            # (geometry); seedkit reads column types from information_schema instead.
+            warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+            return super().reflect(conn, refs, for_dump=for_dump)
 
     def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
         rows = _query(conn, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
@@ -184,13 +201,16 @@ class MySQLDialect(BaseDialect):
         return statements
 
     def _triggers(self, conn: sa.Connection) -> list[Trigger]:
-        """Every trigger of the default database, in the order they fire within each table, timing and event."""
+        """Every trigger of the default database, in the order they fire within each table, timing and event.
+
+        Recreating them in this order reproduces each trigger's ACTION_ORDER, which is what decides firing order.
+        """
         names = _query(conn, "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
                              "WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY ACTION_ORDER, CREATED, TRIGGER_NAME")
         triggers = []
         for table, name in names:
             row = _query(conn, f"SHOW CREATE TRIGGER {self.quote(name)}")[0]
-            triggers.append(Trigger(table, name, row[1], row[2]))
+            triggers.append(Trigger(table, name, row[1], TRIGGER_ORDER_CLAUSE.sub(r"\1", row[2], count=1)))
         return triggers
 
     def _views_in_dependency_order(self, conn: sa.Connection) -> list[str]:
