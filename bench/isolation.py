@@ -1,0 +1,135 @@
+"""Per-test cost of each isolation mode of the pytest plugin, next to the cost of one plain pytest test.
+
+For the ``standard`` and ``full`` demo profiles, on SQLite and PostgreSQL (skipped when unreachable), it restores a
+snapshot once, then times what ``seedkit_db`` does around each test (clone, transaction, restore) with a one-query
+test body. Targets for ``standard``: clone under 50 ms per test on PostgreSQL, under 10 ms on SQLite.
+
+    .venv/bin/python bench/isolation.py [--rounds 30] [--profiles standard,full] [--no-postgresql]
+
+Prints a table and writes bench/results/isolation-<time>.json. Every database it makes is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from seedkit import api  # noqa: E402
+from seedkit.config import Config  # noqa: E402
+from seedkit.dialects import dialect_for  # noqa: E402
+from seedkit.engine.connect import open_engine  # noqa: E402
+from seedkit.testing import TestDatabases, TestSettings  # noqa: E402
+
+POSTGRES_URL = os.environ.get("SEEDKIT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+TARGETS_MS = {("postgresql", "clone"): 50.0, ("sqlite", "clone"): 10.0}
+
+
+def plain_pytest_ms(work: Path, tests: int = 400) -> float:
+    """Wall time of one trivial pytest test: (N tests - 1 test) / (N - 1), in a fresh interpreter each."""
+    suite = work / "plain"
+    suite.mkdir()
+    (suite / "test_many.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('i', range(%d))\ndef test_plain(i):\n    assert i >= 0\n" % tests)
+    (suite / "test_one.py").write_text("def test_plain():\n    assert True\n")
+
+    def run(target: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target], cwd=suite,
+                       check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    many = min(run("test_many.py") for _ in range(3))
+    one = min(run("test_one.py") for _ in range(3))
+    return (many - one) / (tests - 1) * 1000
+
+
+def per_test_ms(manager: TestDatabases, snapshot: str, isolation: str, rounds: int) -> list[float]:
+    manager.session(snapshot)  # the one restore per session, not counted
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with manager.for_test(snapshot, isolation) as db:
+            db.connection.execute(sa.text("SELECT count(*) FROM appointments")).scalar()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--profiles", default="standard,full")
+    parser.add_argument("--no-postgresql", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="seedkit_bench_"))
+    backends = {"sqlite": lambda name: f"sqlite:///{work / name}.db"}
+    made: list[str] = []
+    if not args.no_postgresql:
+        try:
+            open_engine(f"{POSTGRES_URL}/postgres").connect().close()
+            backends["postgresql"] = lambda name: f"{POSTGRES_URL}/{name}"
+        except sa.exc.OperationalError as exc:
+            print(f"PostgreSQL skipped: {str(exc.orig).splitlines()[0]}")
+
+    plain = plain_pytest_ms(work)
+    results = []
+    try:
+        for backend, url_for in backends.items():
+            for profile in args.profiles.split(","):
+                name = f"seedkit_bench_{os.getpid()}_{profile}"
+                url = url_for(name)
+                engine = open_engine(url)
+                if backend != "sqlite":
+                    dialect_for(engine).create_database()
+                    made.append(url)
+                engine.dispose()
+                config = Config(root=work, database_url=url, snapshots_dir=work / "snapshots",
+                                metadata_dir=work / "metadata", cache_dir=work / ".seedkit-cache")
+                api.seed(url, config=config, profile=profile)
+                snapshot = f"{backend}-{profile}"
+                api.snapshot(url, snapshot, config=config)
+                for isolation in ("clone", "transaction", "restore"):
+                    manager = TestDatabases(TestSettings(snapshot=snapshot, isolation=isolation), config)
+                    try:
+                        rounds = args.rounds if isolation != "restore" else max(5, args.rounds // 3)
+                        times = per_test_ms(manager, snapshot, isolation, rounds)
+                    finally:
+                        manager.close()
+                    results.append({"backend": backend, "profile": profile, "isolation": isolation,
+                                    "rows": sum(t.rows for t in api.show(snapshot, config=config).tables),
+                                    "median_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
+                                    "rounds": rounds, "target_ms": TARGETS_MS.get((backend, isolation))})
+    finally:
+        for url in made:
+            dialect_for(open_engine(url)).drop_database()
+
+    print(f"\none plain pytest test: {plain:.2f} ms\n")
+    print(f"{'backend':<11}{'profile':<10}{'isolation':<13}{'rows':>8}{'median ms':>11}{'x plain':>9}  target")
+    for r in results:
+        target = ""
+        if r["target_ms"] is not None and r["profile"] == "standard":
+            target = f"< {r['target_ms']:.0f} ms {'ok' if r['median_ms'] < r['target_ms'] else 'MISSED'}"
+        print(f"{r['backend']:<11}{r['profile']:<10}{r['isolation']:<13}{r['rows']:>8}{r['median_ms']:>11.2f}"
+              f"{r['median_ms'] / plain:>9.1f}  {target}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"isolation-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps({"plain_pytest_ms": plain, "results": results}, indent=2))
+    print(f"\nwritten: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
