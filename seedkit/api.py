@@ -6,10 +6,12 @@ here prints or exits; the CLI and the pytest plugin are thin layers over these f
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -23,10 +25,13 @@ from seedkit.engine.metadata import (
 )
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.restore import RestoreReport, VerifyReport, restore_snapshot, verify_snapshot
-from seedkit.errors import SeedkitError, SnapshotNotFoundError
+from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
 from seedkit.generator import recall, remember
 from seedkit.guard import refuse_production
+from seedkit.lock import LockReport, check_locked, update_lock
 from seedkit.names import check_name
+from seedkit.rebuild import RebuildReport, can_rebuild, keep, rebuilt_snapshot
+from seedkit.store import Store, TransferReport, pull as store_pull, push as store_push, stored_metadata
 
 
 @dataclass(frozen=True)
@@ -68,21 +73,29 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
 
 def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Config | None = None,
             allow_drift: bool = False, allow_production: bool = False, progress: Progress = ignore,
-            strategy: str = "auto", terminate_sessions: bool = False) -> RestoreReport:
+            strategy: str = "auto", terminate_sessions: bool = False, locked: bool = False) -> RestoreReport:
     """Replace the data of ``db`` with snapshot ``name`` (default: the latest), all or nothing.
 
     ``strategy="auto"`` clones the ready copy kept by an earlier restore of the same data and schema when there is
     one, and otherwise loads the files and keeps a ready copy for next time; ``"load"`` always loads; ``"clone"``
-    insists on a ready copy.
+    insists on a ready copy. When the metadata is here but the files are not, they are pulled from the configured
+    store, else rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is
+    not the one pinned in seedkit.lock.
     """
     config = config or load_config()
     if db is None or isinstance(db, str):
         config = config.with_overrides(database_url=db)
     refuse_production(config, "restore", allow=allow_production)
     name = name or latest_snapshot(config=config)
-    report = restore_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
-                              metadata_dir=config.metadata_dir, allow_drift=allow_drift, progress=progress,
-                              strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
+    meta = read_metadata(config.metadata_dir, name)
+    if locked:
+        check_locked(config.root, meta)
+    with _snapshot_files(meta, config, db, allow_production=allow_production, progress=progress) as found:
+        snapshots_dir, metadata_dir, files_from = found
+        report = restore_snapshot(db or config.database_url, name, snapshots_dir=snapshots_dir,
+                                  metadata_dir=metadata_dir, allow_drift=allow_drift, progress=progress,
+                                  strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
+    report = dataclasses.replace(report, files_from=files_from)
     if db is None or isinstance(db, str):
         remember(config.cache_dir, db or config.database_url, read_metadata(config.metadata_dir, name).generator)
     return report
@@ -130,8 +143,7 @@ def list_snapshots(*, config: Config | None = None) -> list[SnapshotSummary]:
         except SeedkitError as exc:
             summaries.append(SnapshotSummary(name, error=str(exc)))
             continue
-        folder = snapshot_folder(config.snapshots_dir, name)
-        present = folder.is_dir() and all((folder / t.file).is_file() for t in meta.tables)
+        present = _files_present(meta, snapshot_folder(config.snapshots_dir, name))
         summaries.append(SnapshotSummary(meta.name, meta.created_at, len(meta.tables), meta.total_rows,
                                          meta.total_bytes, meta.note, meta.phase, meta.content_hash, present))
     return sorted(summaries, key=lambda s: (s.created_at or "", s.name))
@@ -200,3 +212,88 @@ def _importable(config: Config) -> None:
     root = str(config.root)
     if root not in sys.path:
         sys.path.insert(0, root)
+
+
+# ---------------------------------------------------------------------- snapshots that travel
+def push(name: str, *, config: Config | None = None, store: str | None = None) -> TransferReport:
+    """Upload snapshot ``name``'s files to the store (default: ``[tool.seedkit] store``) that it does not hold yet."""
+    config = config or load_config()
+    meta = read_metadata(config.metadata_dir, name)
+    return store_push(_store(config, store), meta, snapshot_folder(config.snapshots_dir, name))
+
+
+def pull(name: str, *, config: Config | None = None, store: str | None = None) -> TransferReport:
+    """Download snapshot ``name``'s files from the store, each checked against the tracked metadata before use.
+
+    Without tracked metadata for ``name``, the store's copy is used and written into the metadata folder.
+    """
+    config = config or load_config()
+    opened = _store(config, store)
+    if metadata_path(config.metadata_dir, name).exists():
+        return store_pull(opened, read_metadata(config.metadata_dir, name), config.snapshots_dir)
+    return store_pull(opened, stored_metadata(opened, name), config.snapshots_dir, metadata_dir=config.metadata_dir)
+
+
+def rebuild(name: str, *, config: Config | None = None, db: str | sa.Engine | None = None,
+            allow_production: bool = False, progress: Progress = ignore) -> RebuildReport:
+    """Recreate snapshot ``name``'s files by seeding a scratch database with the recipe in its tracked metadata.
+
+    The result must have the tracked content hash (else RebuildMismatchError names the tables that differ); the
+    files go to ``snapshots/NAME/`` and the metadata is left as it is. A PostgreSQL/MySQL snapshot is rebuilt in a
+    scratch database created (and dropped) on the server of ``db`` (default: the configured database).
+    """
+    config = config or load_config()
+    meta = read_metadata(config.metadata_dir, name)
+    with rebuilt_snapshot(meta, config, db or config.database_url, seed, allow_production=allow_production,
+                          progress=progress) as rebuilt:
+        return keep(rebuilt, config.snapshots_dir)
+
+
+def lock(names: Sequence[str] = (), *, config: Config | None = None) -> LockReport:
+    """Pin the content hash of snapshots ``names`` (default: every snapshot in the metadata folder) in seedkit.lock."""
+    config = config or load_config()
+    chosen = list(names) or [path.stem for path in list_metadata(config.metadata_dir)]
+    metas = [read_metadata(config.metadata_dir, name) for name in chosen]
+    return update_lock(config.root, metas, keep_others=bool(names))
+
+
+def _store(config: Config, url: str | None) -> Store:
+    url = url or config.store
+    if not url:
+        raise ConfigError("no snapshot store is configured",
+                          hint='set [tool.seedkit] store = "s3://bucket/prefix" (or SEEDKIT_STORE), or pass --store URL')
+    return Store(url, config.root)
+
+
+def _files_present(meta: SnapshotMetadata, folder: Path) -> bool:
+    return folder.is_dir() and all((folder / t.file).is_file() for t in meta.tables)
+
+
+@contextmanager
+def _snapshot_files(meta: SnapshotMetadata, config: Config, db: str | sa.Engine | None, *,
+                    allow_production: bool = False, progress: Progress = ignore) -> Iterator[tuple[Path, Path, str | None]]:
+    """(snapshots folder, metadata folder, where the files came from) for a snapshot whose files may be missing.
+
+    Files here: used as they are. Missing: pulled from the configured store; when the store lacks them (or none is
+    configured), rebuilt from the metadata's generator recipe. Rebuilt files that encode the same rows in other
+    bytes (another pyarrow) are restored from their temporary folder and not kept (see seedkit.rebuild).
+    """
+    if _files_present(meta, snapshot_folder(config.snapshots_dir, meta.name)):
+        yield config.snapshots_dir, config.metadata_dir, None
+        return
+    if config.store:
+        try:
+            store_pull(_store(config, None), meta, config.snapshots_dir)
+        except NotInStoreError:
+            if not can_rebuild(meta):
+                raise
+        else:
+            yield config.snapshots_dir, config.metadata_dir, "store"
+            return
+    with rebuilt_snapshot(meta, config, db or config.database_url, seed, allow_production=allow_production,
+                          progress=progress) as rebuilt:
+        if rebuilt.report.byte_identical:
+            keep(rebuilt, config.snapshots_dir)
+            yield config.snapshots_dir, config.metadata_dir, "rebuild"
+        else:
+            yield rebuilt.snapshots_dir, rebuilt.metadata_dir, "rebuild"

@@ -128,16 +128,21 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...])
 @click.option("--latest", is_flag=True, help="Restore the most recent snapshot (the default when NAME is omitted).")
 @click.option("--allow-drift", is_flag=True, help="Restore the common tables and columns when the schema differs.")
 @click.option("--allow-production", is_flag=True, help="Restore even though the target is marked as production.")
+@click.option("--locked", is_flag=True, help="Refuse a snapshot whose content hash is not the one in seedkit.lock.")
 @strategy_options
 @common_options
-def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, strategy: str,
+def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, locked: bool, strategy: str,
             terminate_sessions: bool) -> None:
-    """Replace the database's data with snapshot NAME (default: the latest), all or nothing."""
+    """Replace the database's data with snapshot NAME (default: the latest), all or nothing.
+
+    Missing files are pulled from the configured store, else rebuilt from the metadata's generator recipe.
+    """
     if name and latest:
         raise click.UsageError("give NAME or --latest, not both")
     config = _SETTINGS.config()
     report = api.restore(None, name, config=config, allow_drift=allow_drift, allow_production=allow_production,
-                         progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions)
+                         progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions,
+                         locked=locked)
     emit(report.to_dict(), lambda: _restore_text(report, config))
 
 
@@ -146,6 +151,10 @@ def _restore_text(report: Any, config: Config) -> str:
     lines = [f"{how} {report.name} into {_safe_url(config.database_url)}: {len(report.tables)} tables, "
              f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
     lines += [f"  {line}" for line in report.skipped]
+    if report.files_from:
+        source = f"pulled from the store {_safe_store(config)}" if report.files_from == "store" else \
+            "rebuilt from the metadata's generator recipe (content hash checked)"
+        lines.append(f"  files: {source}")
     if report.strategy == "load" and report.ready_copy:
         lines.append(f"  ready copy: {report.ready_copy}")
     return "\n".join(lines)
@@ -240,6 +249,64 @@ def delete(name: str) -> None:
     emit({"removed": [str(p) for p in removed]}, lambda: "\n".join(f"removed {_relative(p)}" for p in removed))
 
 
+def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--store URL, shared by push and pull."""
+    return click.option("--store", "store_url", metavar="URL",
+                        help="Store URL (default: SEEDKIT_STORE, then store in [tool.seedkit]).")(command)
+
+
+@cli.command()
+@click.argument("name")
+@store_option
+@common_options
+def push(name: str, store_url: str | None) -> None:
+    """Upload snapshot NAME's files to the store; files the store already holds are not sent again."""
+    report = api.push(name, config=_SETTINGS.config(), store=store_url)
+    emit(report.to_dict(), lambda: f"pushed {name} to {report.store}: {len(report.transferred)} file(s) uploaded "
+                                   f"({human_bytes(report.transferred_bytes)}), {len(report.reused)} already there")
+
+
+@cli.command()
+@click.argument("name")
+@store_option
+@common_options
+def pull(name: str, store_url: str | None) -> None:
+    """Download snapshot NAME's files from the store, checking each against the tracked metadata."""
+    report = api.pull(name, config=_SETTINGS.config(), store=store_url)
+    note = " (metadata taken from the store)" if report.metadata_from_store else ""
+    emit(report.to_dict(), lambda: f"pulled {name} from {report.store}: {len(report.transferred)} file(s), "
+                                   f"{human_bytes(report.transferred_bytes)}, every sha256 checked{note}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--allow-production", is_flag=True, help="Create the scratch database even on a production server.")
+@common_options
+def rebuild(name: str, allow_production: bool) -> None:
+    """Recreate snapshot NAME's files from the generator recipe in its metadata, checked against its content hash."""
+    report = api.rebuild(name, config=_SETTINGS.config(), allow_production=allow_production,
+                         progress=_SETTINGS.progress())
+    emit(report.to_dict(), lambda: f"rebuilt {name} in {report.scratch} ({report.seconds:.2f} s): content hash "
+                                   f"{report.content_hash} matches the metadata; files in snapshots/{name}/")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@common_options
+def lock(names: tuple[str, ...]) -> None:
+    """Pin the content hash of snapshots NAME... (default: every snapshot) in seedkit.lock."""
+    report = api.lock(names, config=_SETTINGS.config())
+
+    def text() -> str:
+        lines = [f"{_relative(report.path)}: {len(report.snapshots)} snapshot(s) pinned, "
+                 f"{len(report.changed)} changed"]
+        lines += [f"  {name} {report.snapshots[name].content_hash}" if name in report.snapshots else f"  {name} removed"
+                  for name in report.changed]
+        return "\n".join(lines)
+
+    emit(report.to_dict(), text)
+
+
 @cli.command()
 @click.option("--profile", help="Profile: how much of each thing (minimal, standard, full, load, or your own).")
 @click.option("--area", "areas", multiple=True, metavar="ID", help="Only this area and the areas it requires (repeatable).")
@@ -322,6 +389,12 @@ def _relative(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _safe_store(config: Config) -> str:
+    from seedkit.store import safe_url
+
+    return safe_url(config.store or "")
 
 
 def _safe_url(url: str) -> str:

@@ -15,6 +15,7 @@ from seedkit.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///dev.db"
 URL_ENV_VARS = ("SEEDKIT_DATABASE_URL", "DATABASE_URL")
+STORE_ENV_VAR = "SEEDKIT_STORE"
 PRODUCTION_ENV_VARS = ("SEEDKIT_ENV", "APP_ENV", "ENV")
 PRODUCTION_VALUES = frozenset({"production", "prod"})
 
@@ -33,6 +34,8 @@ class Config:
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     protected: tuple[str, ...] = ()
     schemas: tuple[str, ...] = ()
+    # Where snapshot files travel (an fsspec URL such as s3://bucket/prefix or file:///path), or None.
+    store: str | None = None
     source: str = "defaults"
 
     def with_overrides(self, **changes: Any) -> "Config":
@@ -106,6 +109,7 @@ def load_config(start: Path | None = None, environ: Mapping[str, str] | None = N
         profiles=settings.get("profiles", {}),
         protected=tuple(_string_list(settings.get("protected", []), "protected", source)),
         schemas=tuple(_string_list(settings.get("schemas", []), "schemas", source)),
+        store=env.get(STORE_ENV_VAR) or settings.get("store"),
         source=source,
     )
 

@@ -75,3 +75,23 @@ class ProductionGuardError(SeedkitError):
 
 class SeedError(SeedkitError):
     """Seed code is missing, malformed or failed."""
+
+
+class StoreError(SeedkitError):
+    """The snapshot store (``[tool.seedkit] store``) is misconfigured, unreachable or refused an operation."""
+
+
+class NotInStoreError(StoreError):
+    """The store holds no copy of a snapshot or of one of its files."""
+
+
+class RebuildMismatchError(SeedkitError):
+    """Re-running a snapshot's generator recipe did not reproduce its tracked content hash."""
+
+    def __init__(self, message: str, *, tables: list[str], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.tables = tables
+
+
+class LockMismatchError(SeedkitError):
+    """A snapshot's content hash differs from the one pinned in seedkit.lock."""

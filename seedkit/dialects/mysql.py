@@ -33,7 +33,7 @@ import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -87,6 +87,8 @@ class MySQLDialect(BaseDialect):
     # a schema created for an empty target cannot roll back with the data; the engine drops it again on failure.
     transactional_ddl = False
     batch_rows = 20_000
+    # Bytes of VALUES text per INSERT: far below max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8).
+    statement_bytes = 2 * 1024 * 1024
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
@@ -95,7 +97,7 @@ class MySQLDialect(BaseDialect):
 
     def quote(self, identifier: str) -> str:
         # SQLAlchemy's preparer doubles '%' for pymysql's formatting; statements here go to the cursor as written,
-        # and the few that take parameters double it themselves (_format_safe).
+        # and the few that take parameters hold no identifiers.
         return "`" + identifier.replace("`", "``") + "`"
 
     # ------------------------------------------------------------------ reading
@@ -296,27 +298,18 @@ class MySQLDialect(BaseDialect):
         _execute(conn, *(f"DELETE FROM {self.qualified(t.ref)}" for t in reversed(tables)))
 
     def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        """Multi-row INSERTs of at most ``statement_bytes``, their VALUES rendered column by column in Arrow."""
         cursor = _raw(conn).cursor()
         rows = 0
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            names = _format_safe(", ".join(self.quote(n) for n in batch.schema.names))
-            marks = ", ".join("%s" for _ in batch.schema.names)
-            insert = f"INSERT INTO {_format_safe(self.qualified(table.ref))} ({names}) VALUES ({marks})"
-            # pymysql turns this into multi-row INSERTs of up to max_stmt_length bytes each.
-            cursor.executemany(insert, list(self.batch_rows_for_insert(table, batch)))
+            names = ", ".join(self.quote(n) for n in batch.schema.names)
+            prefix = f"INSERT INTO {self.qualified(table.ref)} ({names}) VALUES "
+            for values in _statement_chunks(row_literals(batch, _raw(conn).escape), self.statement_bytes):
+                cursor.execute(prefix + values)
             rows += batch.num_rows
         return rows
-
-    def batch_rows_for_insert(self, table: TableInfo, batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
-        columns = []
-        for field, column in zip(batch.schema, batch.columns):
-            if pa.types.is_duration(field.type):
-                columns.append([_time_literal(v) for v in pc.cast(column, pa.int64()).to_pylist()])
-            else:
-                columns.append(column.to_pylist())
-        return zip(*columns)
 
     def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: Any) -> None:
         """Check every foreign key of the loaded tables: with the checks off, InnoDB did not."""
@@ -403,6 +396,59 @@ def column_mapping(data_type: str, column_type: str, precision: int | None, scal
     return None, None
 
 
+def row_literals(batch: pa.RecordBatch, escape: Callable[[Any], str]) -> list[str]:
+    """Each row of ``batch`` as the SQL text ``(v1,v2,...)``; ``escape`` is the driver's literal function.
+
+    Numbers, text and date/times are rendered by Arrow kernels (most of a restore's values); decimals, bytes and TIME
+    values by Python, where Arrow's text form would not be read back exactly.
+    """
+    literals = [_column_literals(column, escape) for column in batch.columns]
+    joined = pc.binary_join_element_wise(*literals, ",") if len(literals) > 1 else literals[0]
+    return pc.binary_join_element_wise("(", joined, ")", "").to_pylist()
+
+
+def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array:
+    kind = column.type
+    if pa.types.is_integer(kind):
+        text = pc.cast(column, pa.string())
+    elif pa.types.is_floating(kind):
+        # float32 widened first: its shortest text, read as a double and narrowed again, could round differently.
+        text = pc.cast(pc.cast(column, pa.float64()), pa.string())
+        # An exponent makes it a float literal; "-0" alone would be the integer 0 and lose its sign.
+        text = pc.if_else(pc.match_substring(text, "e"), text, pc.binary_join_element_wise(text, "e0", ""))
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = _quoted(column)
+    elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        text = _quoted(pc.cast(column, pa.string()))
+    elif pa.types.is_duration(kind):
+        text = pa.array([None if v is None else f"'{_time_literal(v)}'" for v in pc.cast(column, pa.int64()).to_pylist()],
+                        pa.string())
+    elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        text = pa.array([None if v is None else f"X'{v.hex()}'" for v in column.to_pylist()], pa.string())
+    else:
+        text = pa.array([None if v is None else escape(v) for v in column.to_pylist()], pa.string())
+    return pc.fill_null(text, "NULL")
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    """Text as single-quoted literals, escaped the way MySQL reads them without NO_BACKSLASH_ESCAPES."""
+    for special, escaped in (("\\", "\\\\"), ("'", "\\'"), ("\0", "\\0")):
+        text = pc.replace_substring(text, special, escaped)
+    return pc.binary_join_element_wise("'", text, "'", "")
+
+
+def _statement_chunks(rows: Sequence[str], limit: int) -> Iterator[str]:
+    """Rows joined with commas into pieces of about ``limit`` characters (a row larger than that goes alone)."""
+    start, size = 0, 0
+    for index, row in enumerate(rows):
+        if size and size + len(row) > limit:
+            yield ",".join(rows[start:index])
+            start, size = index, 0
+        size += len(row) + 1
+    if start < len(rows):
+        yield ",".join(rows[start:])
+
+
 def strip_definer(statement: str) -> str:
     """A CREATE TRIGGER/VIEW statement without its DEFINER clause, so that any user can run it."""
     return DEFINER.sub("", statement, count=1)
@@ -442,11 +488,6 @@ def _unreadable(table: TableInfo, rows: Sequence[Sequence[Any]], schema: pa.Sche
                 return DumpFailedError(f"table {table.key}: column {column.name} ({column.sql_type}) holds {value!r}, "
                                        f"which does not fit {field.type}")
     return DumpFailedError(f"table {table.key}: a batch of rows could not be converted to Arrow")
-
-
-def _format_safe(sql: str) -> str:
-    """pymysql formats statements that take parameters with ``%``; a ``%`` inside an identifier must be doubled."""
-    return sql.replace("%", "%%")
 
 
 def _raw(conn: sa.Connection) -> Any:

@@ -41,6 +41,8 @@ class RestoreReport:
     skipped: list[str] = field(default_factory=list)
     strategy: str = "load"
     ready_copy: str | None = None
+    # Where missing files came from before the restore: "store" (pulled) or "rebuild" (regenerated), else None.
+    files_from: str | None = None
 
     @property
     def rows(self) -> int:
@@ -50,7 +52,7 @@ class RestoreReport:
         return {
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
-            "strategy": self.strategy, "ready_copy": self.ready_copy,
+            "strategy": self.strategy, "ready_copy": self.ready_copy, "files_from": self.files_from,
             "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
         }
 
