@@ -270,11 +270,20 @@ class MySQLDialect(BaseDialect):
                 with conn.begin():
                     _execute(conn, "START TRANSACTION")
                     yield conn
-                # Committed: the counters are DDL, so they could not be part of the transaction.
-                _execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = {value:d}"
-                                 for ref, value in self._counters))
+                self._apply_counters(conn)
             finally:
                 self._recreate_triggers(dropped)
+
+    def _apply_counters(self, conn: sa.Connection) -> None:
+        # After COMMIT: ALTER TABLE is DDL and could not be part of the transaction.
+        for ref, value in self._counters:
+            try:
+                _execute(conn, f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = {value:d}")
+            except Exception as exc:
+                raise RestoreFailedError(
+                    f"the data was restored, but the AUTO_INCREMENT of table {ref.key} could not be set to {value}: {exc}",
+                    hint="the next insert still gets an id above every restored row; run the restore again to retry",
+                ) from exc
 
     def _recreate_triggers(self, triggers: Sequence[Trigger]) -> None:
         if not triggers:
