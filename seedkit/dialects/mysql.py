@@ -12,7 +12,8 @@ Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRI
    TRIGGER``: statement, definer and sql_mode) and drops them all *before* the data transaction starts. MySQL cannot
    disable a trigger, and dropping one inside the transaction would commit it; without the triggers the restore fires
    nothing. The data transaction then runs on one connection with ``FOREIGN_KEY_CHECKS=0`` (cycles and
-   self-references load in any order), ``sql_mode`` strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC;
+   self-references load in any order), ``sql_mode`` strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC.
+   ``UNIQUE_CHECKS`` stays on: with it off InnoDB may let a duplicate into a unique secondary index unnoticed;
 3. tables are emptied with ``DELETE`` (TRUNCATE would commit), children first, then loaded with multi-row INSERTs;
 4. with foreign-key checks off, InnoDB never looks at the restored rows, so every foreign key is checked with one
    anti-join per constraint before COMMIT; an orphan fails the restore and rolls it back;
@@ -25,6 +26,8 @@ fire them (a restore is not meant to run beside live writers); a process killed 
 dropped. An ``ALTER TABLE ... AUTO_INCREMENT`` that fails after COMMIT leaves the data restored with a counter that
 still works (InnoDB never goes below max(id) + 1). On an empty target the schema is created before the transaction
 and dropped again if the restore fails. Generated columns are neither dumped nor written (the server computes them).
+Recreated triggers take the restoring connection's character set (utf8mb4). Connections whose session settings
+change are detached from the pool and closed, so no other user of the engine inherits them.
 """
 
 from __future__ import annotations
