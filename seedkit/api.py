@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from seedkit.config import Config, load_config
 from seedkit.dialects import dialect_for
 from seedkit.engine.cache import ReadyCopy
+from seedkit.engine.diff import DiffReport, DiffSide, diff_sides, open_database_side, snapshot_side
 from seedkit.engine.connect import open_engine
 from seedkit.engine.dump import SnapshotReport, take_snapshot
 from seedkit.engine.metadata import (
@@ -255,6 +256,32 @@ def lock(names: Sequence[str] = (), *, config: Config | None = None) -> LockRepo
     chosen = list(names) or [path.stem for path in list_metadata(config.metadata_dir)]
     metas = [read_metadata(config.metadata_dir, name) for name in chosen]
     return update_lock(config.root, metas, keep_others=bool(names))
+
+
+def diff(a: str, b: str | None = None, *, db: str | sa.Engine | None = None, config: Config | None = None,
+         table: str | None = None, limit: int = 0) -> DiffReport:
+    """Compare snapshot ``a`` with snapshot ``b``, or with the database ``db`` (default: the configured one).
+
+    Per table: rows added, removed and changed (matched by primary key), and schema differences; ``table`` limits
+    the diff to one table and ``limit`` keeps that many sample rows of each kind. It streams, so memory stays
+    bounded whatever the table sizes. Missing snapshot files are pulled or rebuilt as for a restore.
+    """
+    config = config or load_config()
+    with ExitStack() as stack:
+        side_a = _diff_side(stack, a, config, db)
+        if b is not None:
+            side_b = _diff_side(stack, b, config, db)
+        else:
+            meta = read_metadata(config.metadata_dir, a)
+            schemas = config.schemas or tuple(sorted({t.schema for t in meta.tables if t.schema is not None}))
+            side_b = stack.enter_context(open_database_side(db or config.database_url, schemas))
+        return diff_sides(side_a, side_b, table=table, limit=limit)
+
+
+def _diff_side(stack: ExitStack, name: str, config: Config, db: str | sa.Engine | None) -> DiffSide:
+    meta = read_metadata(config.metadata_dir, name)
+    snapshots_dir, metadata_dir, _ = stack.enter_context(_snapshot_files(meta, config, db))
+    return snapshot_side(read_metadata(metadata_dir, name), snapshot_folder(snapshots_dir, name))
 
 
 def _store(config: Config, url: str | None) -> Store:

@@ -359,6 +359,58 @@ def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("a")
+@click.argument("b", required=False)
+@click.option("--table", metavar="T", help="Only table T, with sample rows of what was added, removed and changed.")
+@click.option("--limit", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Sample rows of each kind shown with --table.")
+@common_options
+def diff(a: str, b: str | None, table: str | None, limit: int) -> None:
+    """Compare snapshot A with snapshot B, or with the database (--db, else the configured one) when B is omitted."""
+    report = api.diff(a, b, config=_SETTINGS.config(), table=table, limit=limit if table else 0)
+    emit(report.to_dict(), lambda: _diff_text(report))
+
+
+DIFF_TABLE_LINES = 25
+DIFF_SCHEMA_LINES = 10
+
+
+def _diff_text(report: Any) -> str:
+    differing = [t for t in report.tables if t.status != "same"]
+    lines = [f"{report.a} -> {report.b}: " + (f"{len(differing)} of {len(report.tables)} table(s) differ"
+                                              if differing else f"no differences in {len(report.tables)} table(s)")]
+    if differing:
+        rows = [[t.name + ("" if t.status == "differs" else f" ({t.status})"), f"{t.rows_a:,}", f"{t.rows_b:,}",
+                 f"{t.added:,}", f"{t.removed:,}", f"{t.changed:,}", len(t.schema) or "-"]
+                for t in differing[:DIFF_TABLE_LINES]]
+        lines.append(render_table(["TABLE", "ROWS A", "ROWS B", "ADDED", "REMOVED", "CHANGED", "SCHEMA"], rows))
+        if len(differing) > DIFF_TABLE_LINES:
+            lines.append(f"... and {len(differing) - DIFF_TABLE_LINES} more tables (--json lists all)")
+    schema = [f"  {t.name}: {line}" for t in differing for line in t.schema]
+    if schema:
+        lines += ["schema:"] + schema[:DIFF_SCHEMA_LINES]
+        if len(schema) > DIFF_SCHEMA_LINES:
+            lines.append(f"  ... and {len(schema) - DIFF_SCHEMA_LINES} more (--json lists all)")
+    for t in report.tables:
+        for kind, samples in t.samples.items():
+            count = {"added": t.added, "removed": t.removed, "changed": t.changed}[kind]
+            lines.append(f"{kind} in {t.name} ({len(samples)} of {count:,}):")
+            lines += [f"  {_sample_text(kind, sample)}" for sample in samples]
+    return "\n".join(lines)
+
+
+def _sample_text(kind: str, sample: dict[str, Any]) -> str:
+    def value(v: Any) -> str:
+        return json.dumps(v, default=str, ensure_ascii=False)
+
+    if kind != "changed":
+        return ", ".join(f"{name}={value(v)}" for name, v in sample.items())
+    key = ", ".join(f"{name}={value(v)}" for name, v in sample["key"].items())
+    changes = "; ".join(f"{name}: {value(x)} -> {value(y)}" for name, (x, y) in sample["changes"].items())
+    return f"{key}: {changes}"
+
+
 def _seed_text(report: Any, audit: bool) -> str:
     if audit:
         if not report.gaps:
