@@ -8,21 +8,27 @@ undone by hand when anything after it fails.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import psycopg
+from psycopg import sql as pg_sql
 import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
+from seedkit.engine.cache import ReadyCopy
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
 from seedkit.errors import RestoreFailedError
@@ -44,6 +50,8 @@ RESTORE_SETTINGS = (
     ("synchronous_commit", "off"),
 )
 INDEX_BUILD_MEMORY_MB = 512
+# Ready copies are databases named READY_PREFIX + key + "_" + a hash of the target database's name.
+READY_PREFIX = "seedkit_ready_"
 COPY_FREEZE = ""
 SYSTEM_SCHEMA_FILTER = """n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'"""
@@ -575,6 +583,124 @@ class PostgreSQLDialect(BaseDialect):
                 undo.append((found, last_value, is_called))
             raw.execute("SELECT setval(%s::oid, %s, %s)", (found, entry["last_value"], entry["is_called"]))
 
+    # ------------------------------------------------------------------ ready copies
+    # A ready copy is a template database on the same server, made with CREATE DATABASE ... TEMPLATE from the
+    # restored target. Its ReadyCopy document is the database's COMMENT, so the server alone says what it holds.
+    supports_clone = True
+    clone_requirements = ("a PostgreSQL clone is CREATE DATABASE ... TEMPLATE: it needs a role allowed to create "
+                          "databases, and no other sessions connected to the target (--terminate-sessions ends them)")
+
+    def _ready_scope(self) -> str:
+        # Ready copies belong to the database they were restored into: another database on the same server (another
+        # project, another test) never sees, uses or removes them.
+        return hashlib.sha256((self.engine.url.database or "").encode("utf-8")).hexdigest()[:8]
+
+    def _ready_name(self, key: str) -> str:
+        return f"{READY_PREFIX}{key}_{self._ready_scope()}"
+
+    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
+        return next((c for c in self._ready_copies(_like_literal(self._ready_name(key))) if c.key == key), None)
+
+    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
+        return self._ready_copies(_like_literal(READY_PREFIX) + "%" + _like_literal(f"_{self._ready_scope()}"))
+
+    def _ready_copies(self, pattern: str) -> list[ReadyCopy]:
+        """The ready copies among the template databases whose name matches the LIKE ``pattern``."""
+        with self._server() as conn:
+            rows = _raw(conn).execute(
+                """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
+                   WHERE datistemplate AND datname LIKE %s ORDER BY datname""", (pattern,)).fetchall()
+        copies = []
+        for datname, comment in rows:
+            copy = ReadyCopy.from_json(comment or "")
+            if copy is not None and copy.dialect == self.name and copy.location == datname:
+                copies.append(copy)
+        return copies
+
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
+        """CREATE DATABASE ... TEMPLATE the target, marked as a template nobody connects to, labelled by COMMENT.
+        Fails (and the engine says "not kept") when other sessions are connected to the target."""
+        name = self._ready_name(key)
+        target = self.engine.url.database or ""
+        self.engine.dispose()
+        with self._server() as conn, _driver_errors_as_sqlalchemy():
+            raw = _raw(conn)
+            _drop_ready(raw, name)
+            raw.execute(pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(pg_sql.Identifier(name),
+                                                                             pg_sql.Identifier(target)))
+            try:
+                size = raw.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
+                copy = dataclasses.replace(template, key=key, dialect=self.name, location=name, bytes=size)
+                raw.execute(pg_sql.SQL("COMMENT ON DATABASE {} IS {}").format(pg_sql.Identifier(name),
+                                                                              pg_sql.Literal(copy.to_json())))
+                raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+                            .format(pg_sql.Identifier(name)))
+            except BaseException:
+                _drop_ready(raw, name)
+                raise
+        # One ready copy per snapshot and target: the copy of the data the snapshot held before is stale.
+        for other in self.list_ready_copies(cache_dir):
+            if other.snapshot == copy.snapshot and other.key != key:
+                self.drop_ready_copy(cache_dir, other)
+        return copy
+
+    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
+        """Copy the template to a new database, then swap names with the target: a failure before the swap leaves
+        the target untouched, and the target is never missing for longer than two renames."""
+        target = self.engine.url.database or ""
+        self.engine.dispose()
+        token = secrets.token_hex(6)
+        staged, old = f"seedkit_clone_{token}", f"seedkit_old_{token}"
+        ident = pg_sql.Identifier
+        with self._server() as conn:
+            raw = _raw(conn)
+            self._clear_sessions(raw, target, terminate_sessions)
+            owner = raw.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+                                (target,)).fetchone()
+            create = pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(ident(staged), ident(copy.location))
+            if owner is not None and owner[0] != raw.execute("SELECT current_user").fetchone()[0]:
+                create = pg_sql.SQL("{} OWNER {}").format(create, ident(owner[0]))
+            raw.execute(create)
+            try:
+                if terminate_sessions:  # sessions that connected while the copy was made
+                    self._clear_sessions(raw, target, True)
+                if owner is not None:
+                    raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(target), ident(old)))
+            except BaseException as exc:
+                raw.execute(pg_sql.SQL("DROP DATABASE {}").format(ident(staged)))
+                if isinstance(exc, psycopg.errors.ObjectInUse):
+                    raise self._sessions_error(target) from exc
+                raise
+            try:
+                raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(staged), ident(target)))
+            except BaseException:
+                if owner is not None:
+                    raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(old), ident(target)))
+                raw.execute(pg_sql.SQL("DROP DATABASE {}").format(ident(staged)))
+                raise
+            if owner is not None:
+                raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(ident(old)))
+
+    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
+        with self._server() as conn:
+            _drop_ready(_raw(conn), copy.location)
+
+    def _clear_sessions(self, raw: Any, database: str, terminate: bool) -> None:
+        """End the other sessions on ``database`` when asked to, else refuse to clone while there are any."""
+        pids = [pid for pid, in raw.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,))]
+        if not pids:
+            return
+        if not terminate:
+            raise self._sessions_error(database, len(pids))
+        raw.execute("SELECT pg_terminate_backend(pid, 5000) FROM unnest(%s::int[]) AS p(pid)", (pids,))
+
+    def _sessions_error(self, database: str, count: int | None = None) -> RestoreFailedError:
+        sessions = f"{count} other session{'s' if count != 1 else ''}" if count else "other sessions"
+        return RestoreFailedError(
+            f"cannot clone into database {database!r}: {sessions} connected to it",
+            hint="close them, or pass --terminate-sessions to end them, or use --strategy load")
+
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
     test_database_requirements = ("PostgreSQL test databases need a role allowed to CREATE DATABASE (and, to drop "
@@ -670,6 +796,30 @@ class _Counter:
         for batch in self.batches:
             self.rows += batch.num_rows
             yield batch
+
+
+@contextmanager
+def _driver_errors_as_sqlalchemy() -> Iterator[None]:
+    """psycopg errors as SQLAlchemy's DBAPIError, the form the engine expects from a ready copy that was not made."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself."""
+    return re.sub(r"([\\_%])", r"\\\1", text)
+
+
+def _drop_ready(raw: Any, name: str) -> None:
+    """Drop a ready copy (a template database nobody may connect to) if it exists."""
+    found = raw.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if found is None:
+        return
+    if found[0]:
+        raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(pg_sql.Identifier(name)))
+    raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(pg_sql.Identifier(name)))
 
 
 def _raise_memory(raw: Any, setting: str, megabytes: int) -> None:
