@@ -9,6 +9,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+# pytester restores sys.modules after each test, dropping modules first imported during it. Drivers re-imported
+# later would raise exceptions of classes SQLAlchemy no longer recognises, breaking unrelated tests that run after
+# these; importing them here, before any pytester snapshot, keeps one copy for the whole session.
+import psycopg  # noqa: E402,F401
+import pymysql  # noqa: E402,F401
+import sqlalchemy.dialects.mysql.pymysql  # noqa: E402,F401
+import sqlalchemy.dialects.postgresql.psycopg  # noqa: E402,F401
+import seedkit.dialects.mysql  # noqa: E402,F401
+import seedkit.dialects.postgresql  # noqa: E402,F401
+import seedkit.dialects.sqlite  # noqa: E402,F401
+
 from .project import DemoProject, build_project, leftover_databases
 
 
