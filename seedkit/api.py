@@ -91,12 +91,21 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     meta = read_metadata(config.metadata_dir, name)
     if locked:
         check_locked(config.root, meta)
-    with _snapshot_files(meta, config, db, allow_production=allow_production, progress=progress) as found:
-        snapshots_dir, metadata_dir, files_from = found
-        report = restore_snapshot(db or config.database_url, name, snapshots_dir=snapshots_dir,
-                                  metadata_dir=metadata_dir, allow_drift=allow_drift, progress=progress,
-                                  strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
-    report = dataclasses.replace(report, files_from=files_from)
+
+    def run(snapshots_dir: Path, metadata_dir: Path) -> RestoreReport:
+        return restore_snapshot(db or config.database_url, name, snapshots_dir=snapshots_dir,
+                                metadata_dir=metadata_dir, allow_drift=allow_drift, progress=progress,
+                                strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
+
+    try:
+        # A ready copy clones without the files; without one, missing files are refused before the database is touched.
+        report = run(config.snapshots_dir, config.metadata_dir)
+    except SnapshotNotFoundError:
+        if strategy == "clone" or _files_present(meta, snapshot_folder(config.snapshots_dir, name)):
+            raise
+        with _snapshot_files(meta, config, db, allow_production=allow_production, progress=progress) as found:
+            snapshots_dir, metadata_dir, files_from = found
+            report = dataclasses.replace(run(snapshots_dir, metadata_dir), files_from=files_from)
     if db is None or isinstance(db, str):
         remember(config.cache_dir, db or config.database_url, read_metadata(config.metadata_dir, name).generator)
     return report
@@ -288,7 +297,8 @@ def _store(config: Config, url: str | None) -> Store:
     url = url or config.store
     if not url:
         raise ConfigError("no snapshot store is configured",
-                          hint='set [tool.seedkit] store = "s3://bucket/prefix" (or SEEDKIT_STORE), or pass --store URL')
+                          hint='set [tool.seedkit] store = "s3://bucket/prefix" (or SEEDKIT_STORE), '
+                               'or pass --store URL')
     return Store(url, config.root)
 
 
@@ -298,7 +308,8 @@ def _files_present(meta: SnapshotMetadata, folder: Path) -> bool:
 
 @contextmanager
 def _snapshot_files(meta: SnapshotMetadata, config: Config, db: str | sa.Engine | None, *,
-                    allow_production: bool = False, progress: Progress = ignore) -> Iterator[tuple[Path, Path, str | None]]:
+                    allow_production: bool = False,
+                    progress: Progress = ignore) -> Iterator[tuple[Path, Path, str | None]]:
     """(snapshots folder, metadata folder, where the files came from) for a snapshot whose files may be missing.
 
     Files here: used as they are. Missing: pulled from the configured store; when the store lacks them (or none is

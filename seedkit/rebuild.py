@@ -30,12 +30,13 @@ import sqlalchemy as sa
 from seedkit.config import Config
 from seedkit.dialects import REGISTRY, dialect_for
 from seedkit.engine.connect import database_errors, open_engine
-from seedkit.engine.dump import _move_into_place as move_into_place, take_snapshot
+from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.reflect import schema_differences
 from seedkit.engine.restore import verify_files
 from seedkit.errors import IntegrityError, RebuildMismatchError, SeedError, SnapshotNotFoundError
+from seedkit.store import put_in_place
 
 SCRATCH_PREFIX = "seedkit_rebuild_"
 
@@ -101,8 +102,9 @@ def rebuilt_snapshot(meta: SnapshotMetadata, config: Config, target: str | sa.En
     if not can_rebuild(meta):
         raise SnapshotNotFoundError(f"the files of snapshot {meta.name!r} are missing and its metadata records no "
                                     "generator recipe to rebuild them from",
-                                    hint=f"copy snapshots/{meta.name}/ from where it was taken, or configure a store "
-                                         f"and run 'seedkit push {meta.name}' there and 'seedkit pull {meta.name}' here")
+                                    hint=f"copy snapshots/{meta.name}/ from where it was taken, or configure a "
+                                         f"store and run 'seedkit push {meta.name}' there and 'seedkit pull "
+                                         f"{meta.name}' here")
     recipe = dict(meta.generator or {})
     started = time.perf_counter()
     config.snapshots_dir.mkdir(parents=True, exist_ok=True)
@@ -140,10 +142,11 @@ def keep(rebuilt: Rebuilt, snapshots_dir: Path) -> RebuildReport:
             f"rebuilt snapshot {report.name!r} holds the same data (content hash {report.content_hash}) but its "
             f"Parquet files differ in bytes from the tracked sha256s (pyarrow {pa.__version__} here encodes them "
             "differently): not kept, since 'seedkit verify' would refuse them",
-            hint=f"'seedkit restore {report.name}' still works (it restores the rebuilt data); to pin this encoding "
-                 f"run 'seedkit snapshot {report.name} --force' after the restore and commit metadata/{report.name}.json",
+            hint=f"'seedkit restore {report.name}' still works (it restores the rebuilt data); to pin this "
+                 f"encoding run 'seedkit snapshot {report.name} --force' after the restore and commit "
+                 f"metadata/{report.name}.json",
         )
-    move_into_place(rebuilt.folder, snapshot_folder(snapshots_dir, report.name))
+    put_in_place(rebuilt.folder, snapshots_dir, rebuilt.meta)
     return dataclasses.replace(report, kept=True)
 
 

@@ -28,7 +28,7 @@ from seedkit.engine.dump import _move_into_place as move_into_place
 from seedkit.engine.metadata import SnapshotMetadata, parse_metadata, snapshot_folder, write_metadata
 from seedkit.engine.parquet import file_digest
 from seedkit.engine.restore import verify_files
-from seedkit.errors import ConfigError, IntegrityError, NotInStoreError, StoreError
+from seedkit.errors import ConfigError, IntegrityError, NotInStoreError, SeedkitError, StoreError
 from seedkit.names import check_name
 
 # The fsspec package that provides each protocol, for the message when it is not installed.
@@ -110,7 +110,8 @@ class Store:
             protocol = urlsplit(url).scheme
             extra = EXTRAS.get(protocol)
             hint = f"pip install 'seedkit[{extra}]'" if extra else f"install the fsspec backend for {protocol}://"
-            raise StoreError(f"the store {self.label} needs a package that is not installed ({exc})", hint=hint) from exc
+            raise StoreError(f"the store {self.label} needs a package that is not installed ({exc})",
+                             hint=hint) from exc
         except ValueError as exc:
             raise ConfigError(f"invalid store URL {self.label}: {exc}",
                               hint="use an fsspec URL such as s3://bucket/prefix or file:///path") from exc
@@ -185,6 +186,25 @@ class _StoreErrors:
                               "~/.aws); seedkit never reads or stores them itself") from exc
 
 
+def put_in_place(folder: Path, snapshots_dir: Path, meta: SnapshotMetadata) -> Path:
+    """Move checked files into ``snapshots/NAME/``, unless an intact copy is already there.
+
+    Several processes may fetch the same snapshot at once (pytest-xdist workers on a fresh checkout): the first
+    one's files stay, and the others use them instead of swapping folders under a reader.
+    """
+    target = snapshot_folder(snapshots_dir, meta.name)
+    try:
+        verify_files(meta, target)
+        return target
+    except SeedkitError:
+        pass
+    try:
+        move_into_place(folder, target)
+    except OSError:
+        verify_files(meta, target)  # another process moved its copy in between: fine when intact
+    return target
+
+
 def metadata_key(name: str) -> str:
     return f"snapshots/{check_name(name)}.json"
 
@@ -226,7 +246,8 @@ def stored_metadata(store: Store, name: str) -> SnapshotMetadata:
                              hint=f"push the snapshot again with 'seedkit push {name}'") from exc
 
 
-def pull(store: Store, meta: SnapshotMetadata, snapshots_dir: Path, *, metadata_dir: Path | None = None) -> TransferReport:
+def pull(store: Store, meta: SnapshotMetadata, snapshots_dir: Path, *,
+         metadata_dir: Path | None = None) -> TransferReport:
     """Download a snapshot's files, check each against the metadata, then put the folder in place.
 
     ``metadata_dir`` given: the metadata is also written there (it came from the store, not from git).
@@ -243,7 +264,7 @@ def pull(store: Store, meta: SnapshotMetadata, snapshots_dir: Path, *, metadata_
             transferred.append(item.file)
             received += local.stat().st_size
         verify_files(meta, workdir)
-        move_into_place(workdir, snapshot_folder(snapshots_dir, meta.name))
+        put_in_place(workdir, snapshots_dir, meta)
         if metadata_dir is not None:
             write_metadata(metadata_dir, meta)
     finally:

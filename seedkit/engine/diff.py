@@ -286,7 +286,8 @@ class _Cursor:
             self.last = tuple(self.row()[i] for i in self.key_pos)
         else:  # after a window: read just the one key, without turning the window into Python objects
             values = [self.batch.column(i)[last].as_py() for i in self.key_pos]
-            self.last = tuple(str(v) if i in self.retyped and v is not None else v for i, v in zip(self.key_pos, values))
+            self.last = tuple(str(v) if i in self.retyped and v is not None else v
+                              for i, v in zip(self.key_pos, values))
         self.pos = last + 1
         self.count += rows
         if self.pos >= self.batch.num_rows:

@@ -4,6 +4,7 @@ generator recipe; a recipe that no longer gives the tracked content hash is refu
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def test_a_recipe_that_no_longer_reproduces_the_hash_is_refused(demo_phase_2: Pr
     result = clone.run("restore", "phase-2")
     assert result.code == 1
     assert result.err.count("\n") == 1, "one line"
-    assert "rebuilding snapshot 'phase-2' with its recipe (seedkit seed --profile standard --phase 2 --seed 0" in result.err
+    recipe = "seedkit seed --profile standard --phase 2 --seed 0"
+    assert f"rebuilding snapshot 'phase-2' with its recipe ({recipe}" in result.err
     assert "tables with other data: " in result.err and "users" in result.err.split("tables with other data:")[1]
     assert "seedkit snapshot phase-2 --force" in result.err
     assert _content(clone.db) == {"keep": [(1,)]}
@@ -97,7 +99,8 @@ def test_a_snapshot_without_recipe_says_how_to_get_its_files(project: Project, f
     clone = fresh_clone(project)
     result = clone.run("restore", "plain")
     assert result.code == 1
-    assert "no generator recipe" in result.err and "seedkit push plain" in result.err and "seedkit pull plain" in result.err
+    assert "no generator recipe" in result.err
+    assert "seedkit push plain" in result.err and "seedkit pull plain" in result.err
 
 
 def test_a_postgresql_snapshot_is_rebuilt_in_a_scratch_database_on_the_target_server(
@@ -114,9 +117,28 @@ def test_a_postgresql_snapshot_is_rebuilt_in_a_scratch_database_on_the_target_se
     assert clone.ok("verify", "pg-phase-1").startswith("snapshot pg-phase-1 is intact")
     engine = sa.create_engine(sa.make_url(target).set(drivername="postgresql+psycopg"))
     with engine.connect() as conn:
-        left = conn.execute(sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, 'seedkit_rebuild_')")).all()
+        query = "SELECT datname FROM pg_database WHERE starts_with(datname, 'seedkit_rebuild_')"
+        left = conn.execute(sa.text(query)).all()
     engine.dispose()
     assert left == [], "the scratch database was not dropped"
     other = fresh_clone(project)
     refused = other.run("restore", "pg-phase-1", "--db", f"sqlite:///{other.root / 'x.db'}")
     assert refused.code == 1 and "needs a postgresql server" in refused.err and "another schema" in refused.err
+
+
+def test_a_ready_copy_still_clones_when_the_files_are_gone(project: Project):
+    sqlite3.connect(project.db).executescript("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);")
+    project.ok("snapshot", "plain", "-q")
+    project.ok("restore", "plain", "-q")  # keeps a ready copy
+    shutil.rmtree(project.files("plain"))
+    report = json.loads(project.ok("restore", "plain", "--json"))
+    assert (report["strategy"], report["files_from"]) == ("clone", None)
+
+
+def test_a_second_fetch_keeps_the_intact_files_already_in_place(demo_phase_2: Project, fresh_clone):
+    # What concurrent pytest-xdist workers on a fresh checkout do: the first copy stays, nobody swaps folders.
+    clone = fresh_clone(demo_phase_2)
+    clone.ok("rebuild", "phase-2")
+    before = (clone.files("phase-2") / "users.parquet").stat().st_ino
+    clone.ok("rebuild", "phase-2")
+    assert (clone.files("phase-2") / "users.parquet").stat().st_ino == before
