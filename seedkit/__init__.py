@@ -4,11 +4,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from seedkit.api import delete, latest_snapshot, list_snapshots, restore, show, snapshot, verify  # noqa: E402
+from seedkit.api import (  # noqa: E402
+    delete, diff, latest_snapshot, list_snapshots, lock, pull, push, rebuild, restore, show, snapshot, verify,
+)
 from seedkit.config import Config, load_config  # noqa: E402
 from seedkit.errors import SeedkitError  # noqa: E402
 
 __all__ = [
-    "Config", "SeedkitError", "delete", "latest_snapshot", "list_snapshots", "load_config", "restore", "show",
-    "snapshot", "verify", "__version__",
+    "Config", "SeedkitError", "delete", "diff", "latest_snapshot", "list_snapshots", "load_config", "lock", "pull",
+    "push", "rebuild", "restore", "show", "snapshot", "verify", "__version__",
 ]
