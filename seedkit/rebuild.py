@@ -220,8 +220,10 @@ def scratch_database(meta: SnapshotMetadata, target: str | sa.Engine | None,
         )
     base = dialect_for(server)
     if not base.supports_test_databases:
-        raise SnapshotNotFoundError(f"the files of snapshot {meta.name!r} are missing and cannot be rebuilt here: "
-                                    f"{base.test_database_requirements}", hint="pull the files from a store")
+        raise SnapshotNotFoundError(f"the files of snapshot {meta.name!r} are missing, and rebuilding them needs a "
+                                    f"scratch database that seedkit cannot create on {server.dialect.name} servers yet",
+                                    hint=f"push the files to a store where they exist ('seedkit push {meta.name}') "
+                                         "and let restore pull them")
     url = base.test_database_url(SCRATCH_PREFIX + secrets.token_hex(6), workdir)
     scratch = dialect_for(open_engine(url.render_as_string(hide_password=False)))
     label = url.render_as_string(hide_password=True) if source != "sqlite" else "a temporary SQLite file"

@@ -142,3 +142,21 @@ def test_a_second_fetch_keeps_the_intact_files_already_in_place(demo_phase_2: Pr
     before = (clone.files("phase-2") / "users.parquet").stat().st_ino
     clone.ok("rebuild", "phase-2")
     assert (clone.files("phase-2") / "users.parquet").stat().st_ino == before
+
+
+def test_a_mysql_snapshot_is_rebuilt_where_the_dialect_can_make_databases_else_the_store_is_named(
+        mysql_backend, database_factory, project: Project, fresh_clone):
+    from seedkit.dialects import dialect_for
+    from seedkit.engine.connect import open_engine
+
+    source = database_factory(mysql_backend)
+    project.ok("seed", "--phase", "1", "--db", source, "-q")
+    project.ok("snapshot", "my-phase-1", "--db", source, "-q")
+    clone = fresh_clone(project)
+    result = clone.run("restore", "my-phase-1", "--db", database_factory(mysql_backend), "--json")
+    if dialect_for(open_engine(source)).supports_test_databases:
+        assert result.code == 0 and json.loads(result.out)["files_from"] == "rebuild"
+    else:
+        assert result.code == 1
+        assert "scratch database that seedkit cannot create on mysql servers yet" in result.err
+        assert "seedkit push my-phase-1" in result.err
