@@ -164,7 +164,7 @@ class PostgreSQLDialect(BaseDialect):
     # PostgreSQL's DDL is transactional: a schema created for the restore, dropped constraints and disabled
     # triggers all roll back with the data.
     transactional_ddl = True
-    batch_rows = 50_000
+    batch_rows = 20_000
 
     # ------------------------------------------------------------------ sessions
     @contextmanager

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 # Batches (or CSV blocks) waiting between the two threads: enough to keep both busy, few enough to bound memory.
-PIPELINE_DEPTH = 3
+PIPELINE_DEPTH = 2
 _DONE = object()
 
 
