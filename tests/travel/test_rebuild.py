@@ -103,13 +103,17 @@ def test_a_snapshot_without_recipe_says_how_to_get_its_files(project: Project, f
     assert "seedkit push plain" in result.err and "seedkit pull plain" in result.err
 
 
+def _seeded_server_snapshot(project: Project, source: str, name: str) -> None:
+    """The demo's phase 1 seeded into ``source`` (a server database) and snapshotted as ``name``."""
+    project.ok("seed", "--phase", "1", "--db", source, "-q")
+    project.ok("snapshot", name, "--db", source, "-q")
+
+
 def test_a_postgresql_snapshot_is_rebuilt_in_a_scratch_database_on_the_target_server(
         postgresql_backend, database_factory, project: Project, fresh_clone):
     import sqlalchemy as sa
 
-    source = database_factory(postgresql_backend)
-    project.ok("seed", "--phase", "1", "--db", source, "-q")
-    project.ok("snapshot", "pg-phase-1", "--db", source, "-q")
+    _seeded_server_snapshot(project, database_factory(postgresql_backend), "pg-phase-1")
     clone = fresh_clone(project)
     target = database_factory(postgresql_backend)
     report = json.loads(clone.ok("restore", "pg-phase-1", "--db", target, "--json"))
@@ -150,8 +154,7 @@ def test_a_mysql_snapshot_is_rebuilt_where_the_dialect_can_make_databases_else_t
     from seedkit.engine.connect import open_engine
 
     source = database_factory(mysql_backend)
-    project.ok("seed", "--phase", "1", "--db", source, "-q")
-    project.ok("snapshot", "my-phase-1", "--db", source, "-q")
+    _seeded_server_snapshot(project, source, "my-phase-1")
     clone = fresh_clone(project)
     result = clone.run("restore", "my-phase-1", "--db", database_factory(mysql_backend), "--json")
     if dialect_for(open_engine(source)).supports_test_databases:
