@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 import seedkit
 from backends import connect_raw, run_statements
-from dbstate import DatabaseState, database_state, foreign_key_violations
+from dbstate import DatabaseState, assert_same_state, database_state, foreign_key_violations
 from helpers import config_for, metadata_document, replace_table_file
 from schemas import load_case_schema
 from seedkit.dialects.mysql import column_mapping, strip_definer
@@ -465,3 +465,19 @@ def _as_read(record: tuple[Any, ...]) -> tuple[Any, ...]:
             places = 6 if name == "dec_small" else 30
             values[index] = value.quantize(decimal.Decimal(1).scaleb(-places), context=decimal.Context(prec=80))
     return tuple(values)
+
+
+def test_clone_database_copies_rows_counters_triggers_and_views_without_firing_triggers(mysql_backend, database_factory):
+    from seedkit.dialects import dialect_for
+    from seedkit.engine.connect import open_engine
+
+    source = database_factory(mysql_backend)
+    load_case_schema(source, "mysql")
+    dialect = dialect_for(open_engine(source))
+    clone_url = dialect.clone_database(f"{make_url(source).database}_clone")
+    clone = dialect_for(open_engine(clone_url.render_as_string(hide_password=False)))
+    try:
+        assert_same_state(database_state(source), database_state(clone_url.render_as_string(hide_password=False)))
+    finally:
+        clone.drop_database()
+    assert not clone.database_exists()

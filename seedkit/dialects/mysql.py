@@ -350,6 +350,76 @@ class MySQLDialect(BaseDialect):
         self._counters = [(t.ref, int(per_table[t.key]["auto_increment"])) for t in tables
                           if (per_table.get(t.key) or {}).get("auto_increment") is not None]
 
+    # ------------------------------------------------------------------ test databases
+    supports_test_databases = True
+    test_database_requirements = "MySQL/MariaDB test databases need a user allowed to CREATE and DROP DATABASE"
+
+    @contextmanager
+    def _server(self) -> Iterator[sa.Connection]:
+        # CREATE/DROP DATABASE commit and must not run while connected to the database in question.
+        engine = sa.create_engine(self.engine.url.set(database=""), poolclass=sa.pool.NullPool,
+                                  connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
+    def database_exists(self) -> bool:
+        with self._server() as conn:
+            return bool(_query(conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                               (self.engine.url.database,)))
+
+    def create_database(self) -> None:
+        with self._server() as conn:
+            _execute(conn, f"CREATE DATABASE {self.quote(self.engine.url.database or '')} CHARACTER SET utf8mb4")
+
+    def drop_database(self) -> None:
+        self.engine.dispose()
+        name = self.engine.url.database or ""
+        with self._server() as conn:
+            # DROP DATABASE waits for the metadata locks of every session still using it: end them first.
+            for (session,) in _query(conn, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s "
+                                           "AND ID <> CONNECTION_ID()", (name,)):
+                try:
+                    _execute(conn, f"KILL {int(session):d}")
+                except Exception:  # the session ended on its own meanwhile
+                    continue
+            _execute(conn, f"DROP DATABASE IF EXISTS {self.quote(name)}")
+
+    def clone_database(self, name: str) -> sa.URL:
+        """Copy this database into a new one: tables, then rows server-side, then triggers, views and counters.
+
+        MySQL has no template databases, so the copy is built: triggers come after the rows so that copying fires
+        none of them, and AUTO_INCREMENT counters are set from the source's.
+        """
+        url = self.engine.url.set(database=name)
+        clone = MySQLDialect(sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 5}))
+        clone.create_database()
+        try:
+            with self.read_transaction() as conn:
+                refs, _ = self.list_tables(conn, [None])
+                tables = self.reflect(conn, refs, for_dump=False)
+                statements = self.schema_ddl(conn, tables) or []
+                counters, _ = self.sequence_state(conn, tables)
+            # schema_ddl: two SET statements, one CREATE TABLE per table, then triggers and views.
+            split = 2 + len(tables)
+            source = self.quote(self.engine.url.database or "")
+            with clone._private_connection() as conn:
+                _execute(conn, *statements[:split])
+                _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
+                for table in tables:
+                    columns = ", ".join(self.quote(c.name) for c in table.columns)
+                    _execute(conn, f"INSERT INTO {self.quote(table.ref.name)} ({columns}) "
+                                   f"SELECT {columns} FROM {source}.{self.quote(table.ref.name)}")
+                _execute(conn, *statements[split:])
+                _execute(conn, *(f"ALTER TABLE {self.quote(t.ref.name)} AUTO_INCREMENT = {int(counters[t.key]['auto_increment']):d}"
+                                 for t in tables if t.key in counters))
+        except BaseException:
+            clone.drop_database()
+            raise
+        return url
+
     # ------------------------------------------------------------------ helpers
     @contextmanager
     def _private_connection(self) -> Iterator[sa.Connection]:

@@ -148,18 +148,11 @@ def test_a_second_fetch_keeps_the_intact_files_already_in_place(demo_phase_2: Pr
     assert (clone.files("phase-2") / "users.parquet").stat().st_ino == before
 
 
-def test_a_mysql_snapshot_is_rebuilt_where_the_dialect_can_make_databases_else_the_store_is_named(
+def test_a_mysql_snapshot_is_rebuilt_in_a_scratch_database_on_the_target_server(
         mysql_backend, database_factory, project: Project, fresh_clone):
-    from seedkit.dialects import dialect_for
-    from seedkit.engine.connect import open_engine
-
     source = database_factory(mysql_backend)
     _seeded_server_snapshot(project, source, "my-phase-1")
     clone = fresh_clone(project)
     result = clone.run("restore", "my-phase-1", "--db", database_factory(mysql_backend), "--json")
-    if dialect_for(open_engine(source)).supports_test_databases:
-        assert result.code == 0 and json.loads(result.out)["files_from"] == "rebuild"
-    else:
-        assert result.code == 1
-        assert "scratch database that seedkit cannot create on mysql servers yet" in result.err
-        assert "seedkit push my-phase-1" in result.err
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["files_from"] == "rebuild"
