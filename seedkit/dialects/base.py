@@ -204,6 +204,13 @@ class BaseDialect:
                       sequences: Sequence[dict[str, Any]]) -> None:
         """Put sequences, identity and auto-increment counters where they were at dump time."""
 
+    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+        """Make the next generated id of each (emptied) table start from the beginning again, as on a new table.
+
+        Seeding empties its tables with DELETE; without this, ids would go on counting and the same seed would not
+        give the same rows. The generic dialect knows no counters to restart.
+        """
+
     # ------------------------------------------------------------------ ready copies (near-instant reset)
     # Whether this database can keep a restored state aside and clone it back; the generic dialect cannot.
     supports_clone = False

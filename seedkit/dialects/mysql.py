@@ -350,6 +350,11 @@ class MySQLDialect(BaseDialect):
         self._counters = [(t.ref, int(per_table[t.key]["auto_increment"])) for t in tables
                           if (per_table.get(t.key) or {}).get("auto_increment") is not None]
 
+    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+        # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
+        with self._private_connection() as conn:
+            _execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = 1" for ref in refs))
+
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
     test_database_requirements = "MySQL/MariaDB test databases need a user allowed to CREATE and DROP DATABASE"

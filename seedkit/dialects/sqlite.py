@@ -226,6 +226,13 @@ class SQLiteDialect(BaseDialect):
                 raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.ref.name, state["sqlite_sequence"]))
 
 
+    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+        # Rowid tables restart by themselves once empty; AUTOINCREMENT tables remember their counter here.
+        with self.engine.begin() as conn:
+            raw = _raw(conn)
+            if raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+                raw.executemany("DELETE FROM sqlite_sequence WHERE name = ?", [(ref.name,) for ref in refs])
+
     # ------------------------------------------------------------------ ready copies
     supports_clone = True
     clone_requirements = ("a SQLite clone replaces the database file: it needs a file database (not :memory:) and "

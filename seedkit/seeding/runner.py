@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Engine, create_engine, func, inspect, select
 
 from seedkit.config import Config
+from seedkit.engine.identity import restart_identities
 from seedkit.errors import ConnectionFailedError, ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area
 from seedkit.seeding.context import AreaContext, Credentials, RunContext
@@ -175,9 +176,12 @@ def _audit(engine: Engine, seeds: Seeds, planned: list[Area]) -> list[Gap]:
 
 def _clear(engine: Engine, seeds: Seeds, planned: list[Area]) -> None:
     # One transaction, children before parents, so foreign keys hold at every step and a failure changes nothing.
+    cleared = list(seeds.tables_to_clear(planned))
     with engine.begin() as connection:
-        for name in seeds.tables_to_clear(planned):
+        for name in cleared:
             connection.execute(seeds.metadata.tables[name].delete())
+    # Outside the transaction: on MySQL/MariaDB resetting a counter is DDL, which would commit it halfway.
+    restart_identities(engine, [seeds.metadata.tables[name] for name in cleared])
 
 
 def _has_rows(connection: Any, table: Any) -> bool:
