@@ -64,8 +64,10 @@ def database_errors(engine: sa.Engine, action: str, error: type[SeedkitError] = 
         raise
     except sa.exc.OperationalError as exc:
         if _is_connect_failure(exc):
+            hint = ("check that the folder exists and the path names a database file"
+                    if engine.dialect.name == "sqlite" else "check that the server is running and the URL is right")
             raise ConnectionFailedError(f"cannot connect to {describe_url(engine)}: {first_line(exc.orig)}",
-                                        hint="check that the server is running and the URL is right") from exc
+                                        hint=hint) from exc
         raise error(f"{action} failed: {first_line(exc.orig)}") from exc
     except sa.exc.DBAPIError as exc:
         raise error(f"{action} failed: {first_line(exc.orig)}") from exc
