@@ -52,8 +52,8 @@ test: $(STAMP) ## Run the test suite (PostgreSQL/MariaDB tests skip when their s
 	$(BIN)/pytest -q
 
 .PHONY: bench
-bench: $(STAMP) ## Run the benchmarks (prints ratios against reference tools)
-	$(BIN)/python bench/seed.py
+bench: $(STAMP) ## Benchmark snapshot/restore/clone against pg_dump, pg_restore, templates (args="--rows 200000")
+	$(BIN)/python bench/restore.py $(args)
 
 .PHONY: clean
 clean: ## Remove the virtual environment, caches and dev.db

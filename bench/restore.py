@@ -1,0 +1,311 @@
+"""Snapshot, restore and clone against the reference tools, measured in the same run on the same data.
+
+    .venv/bin/python bench/restore.py                 # about 2.0 M rows, 3 repetitions, under ~10 minutes
+    .venv/bin/python bench/restore.py --rows 200000 --repeat 1 --big-rows 0    # a quick run
+
+PostgreSQL (``--pg``, default the local server as user postgres): builds a 6-table dataset (7 foreign keys, 7
+secondary indexes) with INSERT ... SELECT generate_series, then times pg_dump -Fc against ``seedkit snapshot``,
+pg_restore (data only into empty tables, and full into an empty database with 1 and 2 jobs) against ``seedkit restore
+--strategy load`` into a database holding data, and CREATE DATABASE ... TEMPLATE + DROP DATABASE against ``seedkit
+restore --strategy clone``. SQLite: the same shape; a file copy against ``seedkit restore`` (load and clone). Every
+seedkit command runs as a subprocess whose peak RSS is taken with getrusage(RUSAGE_CHILDREN) in a wrapper process.
+``--big-rows`` adds one table of that many rows (default 5 M) to check that memory stays bounded.
+
+Prints medians with the spread and the ratio seedkit/reference, and writes every raw number to bench/results/.
+Only databases named seedkit_bench_<pid>_* are created, and they are dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import psycopg
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDKIT = [sys.executable, "-m", "seedkit"]
+# Runs a command and prints its peak RSS (KiB): RUSAGE_CHILDREN of a process whose only child is the command.
+RSS_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+TARGETS = {  # measurement: (reference, highest acceptable ratio)
+    "snapshot time": ("pg_dump -Fc", 0.5),
+    "snapshot size": ("pg_dump -Fc", 0.7),
+    "restore (load)": ("pg_restore --data-only -j1", 0.6),
+    "restore (load) vs full -j2": ("pg_restore full -j2", 1.0),
+    "restore (clone)": ("CREATE DATABASE TEMPLATE + DROP", 1.2),
+    "sqlite restore (clone)": ("file copy", 2.0),
+}
+RSS_LIMIT_MB = 256
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.prefix = f"seedkit_bench_{os.getpid()}"
+        self.server = psycopg.connect(args.pg_dsn, dbname="postgres", autocommit=True)
+        self.work = Path(tempfile.mkdtemp(prefix="seedkit-bench-"))
+        self.created: list[str] = []
+        self.results: dict[str, dict[str, Any]] = {}
+
+    # ---------------------------------------------------------------- helpers
+    def db(self, suffix: str) -> str:
+        return f"{self.prefix}_{suffix}"
+
+    def url(self, name: str) -> str:
+        return f"{self.args.pg_url.rstrip('/')}/{name}"
+
+    def create_db(self, name: str, template: str | None = None) -> None:
+        self.drop_db(name)
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+        self.server.execute(statement)
+        if name not in self.created:
+            self.created.append(name)
+
+    def drop_db(self, name: str) -> None:
+        self.server.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def pg_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        info = psycopg.conninfo.conninfo_to_dict(self.args.pg_dsn)
+        for key, variable in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"), ("password", "PGPASSWORD")):
+            if info.get(key):
+                env[variable] = str(info[key])
+        return env
+
+    def run(self, args: list[str], cwd: Path | None = None) -> tuple[float, int]:
+        """Run a command; (seconds, peak RSS in KiB of the command)."""
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *args], cwd=cwd, env=self.pg_env(),
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")
+        return seconds, int(done.stderr.strip().splitlines()[-1])
+
+    def seedkit(self, url: str, *args: str) -> tuple[float, int]:
+        return self.run([*SEEDKIT, "--db", url, "--quiet", "--snapshots-dir", str(self.work / "snapshots"),
+                         "--metadata-dir", str(self.work / "metadata"), *args], cwd=self.work)
+
+    def measure(self, name: str, action: Callable[[], tuple[float, int] | float], prepare: Callable[[], None] | None = None,
+                **extra: Any) -> None:
+        seconds, rss = [], []
+        for _ in range(self.args.repeat):
+            if prepare:
+                prepare()
+            result = action()
+            taken, peak = result if isinstance(result, tuple) else (result, None)
+            seconds.append(taken)
+            if peak is not None:
+                rss.append(peak)
+        self.results[name] = {"seconds": seconds, "rss_kib": rss or None, **extra}
+        spread = f"{min(seconds):.2f}-{max(seconds):.2f}"
+        print(f"  {name:<40} {statistics.median(seconds):7.2f} s  ({spread})"
+              + (f"  peak RSS {max(rss) / 1024:.0f} MB" if rss else ""), flush=True)
+
+    # ---------------------------------------------------------------- PostgreSQL
+    def postgresql(self) -> None:
+        source = self.db("src")
+        print(f"PostgreSQL: building {dataset.counts(self.args.rows)} in {source}", flush=True)
+        started = time.perf_counter()
+        self.create_db(source)
+        with psycopg.connect(self.args.pg_dsn, dbname=source, autocommit=True) as conn:  # VACUUM at the end
+            for statement in dataset.postgresql_statements(self.args.rows):
+                conn.execute(statement)
+        self.server.execute("CHECKPOINT")
+        size = self.server.execute("SELECT pg_database_size(%s)", (source,)).fetchone()[0]
+        print(f"  built in {time.perf_counter() - started:.1f} s, {size / 2**20:.0f} MB", flush=True)
+        self.results["dataset"] = {"rows": dataset.counts(self.args.rows), "database_bytes": size}
+
+        dump = self.work / "bench.dump"
+        self.measure("pg_dump -Fc", lambda: self.run(["pg_dump", "-Fc", "-d", source, "-f", str(dump)]))
+        self.results["pg_dump -Fc"]["bytes"] = dump.stat().st_size
+        self.measure("seedkit snapshot", lambda: self.seedkit(self.url(source), "snapshot", "bench", "--force"))
+        self.results["seedkit snapshot"]["bytes"] = folder_bytes(self.work / "snapshots" / "bench", "*.parquet")
+
+        schema_only = self.db("schema")
+        self.create_db(schema_only)
+        self.run(["pg_restore", "--schema-only", "-d", schema_only, str(dump)])
+        target = self.db("target")
+        self.measure("pg_restore --data-only -j1",
+                     lambda: self.run(["pg_restore", "--data-only", "--disable-triggers", "-j1", "-d", target, str(dump)]),
+                     prepare=lambda: self.create_db(target, schema_only))
+        for jobs in (1, 2):
+            self.measure(f"pg_restore full -j{jobs}",
+                         lambda jobs=jobs: self.run(["pg_restore", f"-j{jobs}", "-d", target, str(dump)]),
+                         prepare=lambda: self.create_db(target))
+        # seedkit replaces the data of a database that holds some: the usual reset.
+        self.measure("seedkit restore --strategy load",
+                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
+                     prepare=lambda: self.create_db(target, source))
+        self.measure("seedkit restore --strategy load (empty db)",
+                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
+                     prepare=lambda: self.create_db(target))
+
+        copy = self.db("copy")
+        self.measure("CREATE DATABASE TEMPLATE + DROP",
+                     lambda: self.run(["psql", "-q", "-d", "postgres", "-c",
+                                       f'CREATE DATABASE "{copy}" TEMPLATE "{source}"', "-c", f'DROP DATABASE "{copy}"']))
+        self.create_db(target, source)
+        self.seedkit(self.url(target), "restore", "bench", "--strategy", "auto")  # keeps the ready copy
+        self.measure("seedkit restore --strategy clone",
+                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "clone"))
+        self.seedkit(self.url(target), "cache", "clear")
+
+    def big_table(self) -> None:
+        rows = self.args.big_rows
+        big = self.db("big")
+        print(f"PostgreSQL: one table of {rows:,} rows (bounded memory)", flush=True)
+        self.create_db(big)
+        with psycopg.connect(self.args.pg_dsn, dbname=big, autocommit=True) as conn:
+            conn.execute("""CREATE TABLE big (id bigint PRIMARY KEY, n integer NOT NULL, label text, at timestamptz,
+                                              amount numeric(12, 2), payload bytea)""")
+            conn.execute(f"""INSERT INTO big SELECT g, g % 1000, 'row ' || g, timestamptz '2024-01-01' + g * interval '1 s',
+                                    (g % 100000) / 100.0, CASE WHEN g % 10 = 0 THEN decode(md5(g::text), 'hex') END
+                             FROM generate_series(1, {rows}) g""")
+            conn.execute("VACUUM (FREEZE, ANALYZE) big")
+        self.measure("seedkit snapshot (big table)", lambda: self.seedkit(self.url(big), "snapshot", "big", "--force"))
+        self.measure("seedkit restore --strategy load (big table)",
+                     lambda: self.seedkit(self.url(big), "restore", "big", "--strategy", "load"))
+        self.drop_db(big)
+
+    # ---------------------------------------------------------------- SQLite
+    def sqlite(self) -> None:
+        source = self.work / "source.db"
+        print(f"SQLite: building {dataset.counts(self.args.rows)} in {source}", flush=True)
+        conn = sqlite3.connect(source)
+        with psycopg.connect(self.args.pg_dsn, dbname=self.db("src")) as pg:
+            for statement in dataset.sqlite_statements():
+                conn.execute(statement)
+            for table in dataset.SHAPE:
+                with pg.cursor(name=f"read_{table}") as cursor:
+                    cursor.execute(sql.SQL("SELECT * FROM {} ORDER BY id").format(sql.Identifier(table)))
+                    while rows := cursor.fetchmany(50_000):
+                        marks = ", ".join("?" for _ in rows[0])
+                        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", [tuple(_plain(v) for v in row) for row in rows])
+        conn.commit()
+        conn.close()
+        url = f"sqlite:///{source}"
+        self.seedkit(url, "snapshot", "bench-sqlite", "--force")
+        target = self.work / "target.db"
+        self.measure("sqlite file copy", lambda: self.run(["cp", str(source), str(self.work / "copy.db")]))
+        self.measure("sqlite seedkit restore --strategy load",
+                     lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "load"),
+                     prepare=lambda: shutil.copyfile(source, target))
+        self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "auto")
+        self.measure("sqlite seedkit restore --strategy clone",
+                     lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "clone"))
+
+    # ---------------------------------------------------------------- report
+    def report(self) -> dict[str, Any]:
+        def median(name: str) -> float | None:
+            entry = self.results.get(name)
+            return statistics.median(entry["seconds"]) if entry else None
+
+        pairs = [
+            ("snapshot time", median("seedkit snapshot"), median("pg_dump -Fc")),
+            ("snapshot size", self.results.get("seedkit snapshot", {}).get("bytes"),
+             self.results.get("pg_dump -Fc", {}).get("bytes")),
+            ("restore (load)", median("seedkit restore --strategy load"), median("pg_restore --data-only -j1")),
+            ("restore (load) vs full -j2", median("seedkit restore --strategy load"), median("pg_restore full -j2")),
+            ("restore (clone)", median("seedkit restore --strategy clone"), median("CREATE DATABASE TEMPLATE + DROP")),
+            ("sqlite restore (clone)", median("sqlite seedkit restore --strategy clone"), median("sqlite file copy")),
+        ]
+        lines = ["| measurement | seedkit | reference | ratio | target | met |", "|---|---|---|---|---|---|"]
+        summary = []
+        for label, ours, theirs in pairs:
+            if ours is None or theirs is None:
+                continue
+            reference, limit = TARGETS[label]
+            ratio = ours / theirs
+            unit = (lambda v: f"{v / 2**20:.1f} MB") if label.endswith("size") else (lambda v: f"{v:.2f} s")
+            lines.append(f"| {label} | {unit(ours)} | {unit(theirs)} ({reference}) | {ratio:.2f} | <= {limit} | "
+                         f"{'yes' if ratio <= limit else 'no'} |")
+            summary.append({"measurement": label, "seedkit": ours, "reference": theirs, "reference_tool": reference,
+                            "ratio": ratio, "target": limit})
+        peaks = {name: max(entry["rss_kib"]) / 1024 for name, entry in self.results.items()
+                 if entry.get("rss_kib") and name.startswith(("seedkit", "sqlite seedkit"))}
+        if peaks:
+            worst = max(peaks, key=peaks.get)
+            lines.append(f"| peak RSS, worst seedkit command ({worst}) | {peaks[worst]:.0f} MB | | | <= {RSS_LIMIT_MB} MB | "
+                         f"{'yes' if peaks[worst] <= RSS_LIMIT_MB else 'no'} |")
+        print("\n" + "\n".join(lines))
+        return {"summary": summary, "peak_rss_mb": peaks, "table": lines}
+
+    def close(self) -> None:
+        for name in self.created:
+            self.drop_db(name)
+        self.server.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        return value
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def folder_bytes(folder: Path, pattern: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(pattern))
+
+
+def machine() -> dict[str, Any]:
+    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    return {"nproc": os.cpu_count(), "memory_gib": round(memory / 2**20, 1), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=dataset.TOTAL_ROWS, help="rows in the 6-table dataset")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement")
+    parser.add_argument("--big-rows", type=int, default=5_000_000, help="rows of the bounded-memory table (0: skip)")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
+    parser.add_argument("--pg-url", default=os.environ.get("SEEDKIT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
+    args = parser.parse_args()
+    url = args.pg_url.rstrip("/")
+    args.pg_dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    bench = Bench(args)
+    started = time.perf_counter()
+    try:
+        info = machine()
+        info["postgresql"] = bench.server.execute("SHOW server_version").fetchone()[0]
+        print(f"machine: {info}", flush=True)
+        bench.postgresql()
+        if not args.no_sqlite:
+            bench.sqlite()
+        if args.big_rows:
+            bench.big_table()
+        summary = bench.report()
+    finally:
+        bench.close()
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"restore-{stamp}.json"
+    path.write_text(json.dumps({"machine": info, "args": {k: v for k, v in vars(args).items() if k != "pg_dsn"},
+                                "seconds": time.perf_counter() - started, "results": bench.results, **summary},
+                               indent=2), encoding="utf-8")
+    print(f"\nraw numbers: {path.relative_to(ROOT)} ({time.perf_counter() - started:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
