@@ -152,3 +152,18 @@ def test_ready_copy_is_not_kept_while_others_are_connected(seeded, new_pg) -> No
     assert report.strategy == "load" and report.ready_copy.startswith("not kept")
     assert api.cache_list(target, config=config) == []
     assert_same_state(expected, database_state(target))
+
+
+def test_ready_copies_of_a_dropped_database_are_removed(seeded, new_pg) -> None:
+    from seedkit.dialects import dialect_for
+    from seedkit.engine.connect import open_engine
+
+    _, config, _ = seeded
+    target = new_pg()
+    kept = seedkit.restore(target, "cases", config=config).ready_copy
+    dialect_for(open_engine(target)).drop_database()
+    conn = connect_raw(seeded[0])
+    try:
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (kept,)).fetchone() == (0,)
+    finally:
+        conn.close()

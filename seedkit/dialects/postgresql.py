@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
 import re
@@ -615,7 +616,7 @@ class PostgreSQLDialect(BaseDialect):
                    WHERE datistemplate AND datname LIKE %s ORDER BY datname""", (pattern,)).fetchall()
         copies = []
         for datname, comment in rows:
-            copy = ReadyCopy.from_json(comment or "")
+            copy, _ = _ready_label(comment)
             if copy is not None and copy.dialect == self.name and copy.location == datname:
                 copies.append(copy)
         return copies
@@ -635,12 +636,13 @@ class PostgreSQLDialect(BaseDialect):
                 size = raw.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
                 copy = dataclasses.replace(template, key=key, dialect=self.name, location=name, bytes=size)
                 raw.execute(pg_sql.SQL("COMMENT ON DATABASE {} IS {}").format(pg_sql.Identifier(name),
-                                                                              pg_sql.Literal(copy.to_json())))
+                                                                              pg_sql.Literal(_label_json(copy, target))))
                 raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
                             .format(pg_sql.Identifier(name)))
             except BaseException:
                 _drop_ready(raw, name)
                 raise
+            _drop_orphaned_ready_copies(raw)
         # One ready copy per snapshot and target: the copy of the data the snapshot held before is stale.
         for other in self.list_ready_copies(cache_dir):
             if other.snapshot == copy.snapshot and other.key != key:
@@ -734,6 +736,7 @@ class PostgreSQLDialect(BaseDialect):
         self.engine.dispose()
         with self._server() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.quote(self.engine.url.database or '')} WITH (FORCE)")
+            _drop_orphaned_ready_copies(_raw(conn))
 
     def clone_database(self, name: str) -> sa.URL:
         # A template must have no other sessions: ours are closed here, and the caller keeps writers away.
@@ -743,76 +746,33 @@ class PostgreSQLDialect(BaseDialect):
         return self.engine.url.set(database=name)
 
 
-class PgDumpError(Exception):
-    """pg_dump is missing, too old for the server, or failed."""
+
+def _label_json(copy: ReadyCopy, target: str) -> str:
+    """A ready copy's COMMENT: its ReadyCopy document plus the database it was made from."""
+    return json.dumps({**copy.to_dict(), "target": target}, sort_keys=True)
 
 
-def _pg_dump_problem(raw: Any) -> str | None:
-    """Why pg_dump cannot dump this server, or None when it can."""
-    binary = shutil.which("pg_dump")
-    if binary is None:
-        return "pg_dump is not on PATH"
+def _ready_label(comment: str | None) -> tuple[ReadyCopy | None, str | None]:
+    """(ReadyCopy, target database) from a ready copy's COMMENT; (None, None) when it is not one."""
     try:
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"pg_dump --version failed: {exc}"
-    match = re.search(r"(\d+)(?:\.\d+)?", version)
-    server = raw.info.server_version // 10000
-    if match is None or int(match.group(1)) < server:
-        return f"pg_dump {match.group(1) if match else '?'} is older than the server ({server})"
-    return None
+        document = json.loads(comment or "")
+        target = document.pop("target", None)
+        return ReadyCopy(**document), target
+    except (TypeError, ValueError, AttributeError):
+        return None, None
 
 
-def _run_pg_dump(url: sa.URL, schemas: Sequence[str], extensions: Sequence[str], snapshot: str) -> str:
-    # Connection settings go through the environment: the password never appears in a process list.
-    env = dict(os.environ)
-    for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
-                            ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
-        if value is not None:
-            env[variable] = str(value)
-    args = ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--snapshot", snapshot]
-    args += [f"--schema={_exact_pattern(s)}" for s in schemas]
-    args += [f"--extension={_exact_pattern(e)}" for e in extensions]
-    done = subprocess.run(args, capture_output=True, env=env, timeout=600)
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise PgDumpError(lines[-1] if lines else f"pg_dump exited with {done.returncode}")
-    text = done.stdout.decode("utf-8")
-    # psql meta-commands (\restrict with a random key in recent releases) are not SQL, and would make the file
-    # differ between two dumps of the same schema.
-    return "\n".join(line for line in text.splitlines() if not line.startswith("\\")) + "\n"
-
-
-def _exact_pattern(name: str) -> str:
-    """A pg_dump pattern matching exactly ``name``: inside double quotes, pattern characters are literal."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-class _Counter:
-    """Passes batches through and counts their rows (the batches are consumed in the pipeline's thread)."""
-
-    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
-        self.batches = batches
-        self.rows = 0
-
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
-        for batch in self.batches:
-            self.rows += batch.num_rows
-            yield batch
-
-
-@contextmanager
-def _driver_errors_as_sqlalchemy() -> Iterator[None]:
-    """psycopg errors as SQLAlchemy's DBAPIError, the form the engine expects from a ready copy that was not made."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error) from exc
-
-
-def _like_literal(text: str) -> str:
-    """``text`` as a LIKE pattern that matches only itself."""
-    return re.sub(r"([\\_%])", r"\\\1", text)
+def _drop_orphaned_ready_copies(raw: Any) -> None:
+    """Drop the ready copies whose target database no longer exists (a dropped test database, say): nothing can
+    clone them any more, and each holds a whole database's disk space."""
+    rows = raw.execute(
+        """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
+           WHERE datistemplate AND datname LIKE %s""", (_like_literal(READY_PREFIX) + "%",)).fetchall()
+    existing = {name for name, in raw.execute("SELECT datname FROM pg_database")}
+    for name, comment in rows:
+        copy, target = _ready_label(comment)
+        if copy is not None and copy.location == name and target is not None and target not in existing:
+            _drop_ready(raw, name)
 
 
 def _drop_ready(raw: Any, name: str) -> None:
