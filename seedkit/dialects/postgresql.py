@@ -746,6 +746,90 @@ class PostgreSQLDialect(BaseDialect):
         return self.engine.url.set(database=name)
 
 
+    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+        # Serial and identity sequences keep counting after DELETE; restart each one a table's columns own.
+        with self.engine.begin() as conn:
+            for ref in refs:
+                sequences = conn.execute(sa.text(
+                    "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+                    "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+                    "AND d.refobjid = CAST(:table AS regclass) AND s.relkind = 'S' AND d.deptype IN ('a', 'i')"
+                ), {"table": self.qualified(ref)}).scalars().all()
+                for sequence in sequences:
+                    # regclass text is already quoted and schema-qualified where needed.
+                    conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
+
+class PgDumpError(Exception):
+    """pg_dump is missing, too old for the server, or failed."""
+
+
+def _pg_dump_problem(raw: Any) -> str | None:
+    """Why pg_dump cannot dump this server, or None when it can."""
+    binary = shutil.which("pg_dump")
+    if binary is None:
+        return "pg_dump is not on PATH"
+    try:
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"pg_dump --version failed: {exc}"
+    match = re.search(r"(\d+)(?:\.\d+)?", version)
+    server = raw.info.server_version // 10000
+    if match is None or int(match.group(1)) < server:
+        return f"pg_dump {match.group(1) if match else '?'} is older than the server ({server})"
+    return None
+
+
+def _run_pg_dump(url: sa.URL, schemas: Sequence[str], extensions: Sequence[str], snapshot: str) -> str:
+    # Connection settings go through the environment: the password never appears in a process list.
+    env = dict(os.environ)
+    for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
+                            ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+        if value is not None:
+            env[variable] = str(value)
+    args = ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--snapshot", snapshot]
+    args += [f"--schema={_exact_pattern(s)}" for s in schemas]
+    args += [f"--extension={_exact_pattern(e)}" for e in extensions]
+    done = subprocess.run(args, capture_output=True, env=env, timeout=600)
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise PgDumpError(lines[-1] if lines else f"pg_dump exited with {done.returncode}")
+    text = done.stdout.decode("utf-8")
+    # psql meta-commands (\restrict with a random key in recent releases) are not SQL, and would make the file
+    # differ between two dumps of the same schema.
+    return "\n".join(line for line in text.splitlines() if not line.startswith("\\")) + "\n"
+
+
+def _exact_pattern(name: str) -> str:
+    """A pg_dump pattern matching exactly ``name``: inside double quotes, pattern characters are literal."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Counter:
+    """Passes batches through and counts their rows (the batches are consumed in the pipeline's thread)."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self.batches = batches
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self.batches:
+            self.rows += batch.num_rows
+            yield batch
+
+
+@contextmanager
+def _driver_errors_as_sqlalchemy() -> Iterator[None]:
+    """psycopg errors as SQLAlchemy's DBAPIError, the form the engine expects from a ready copy that was not made."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself."""
+    return re.sub(r"([\\_%])", r"\\\1", text)
+
 
 def _label_json(copy: ReadyCopy, target: str) -> str:
     """A ready copy's COMMENT: its ReadyCopy document plus the database it was made from."""
