@@ -273,8 +273,17 @@ class PostgresBackend(ServerBackend):
     def _drop(self, name: str) -> None:
         from psycopg import sql
 
+        from seedkit.dialects.postgresql import _drop_ready, _ready_label
+
         with self._admin_connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            # Restores keep a ready copy (a template database labelled with its target): it goes with its target.
+            templates = conn.execute("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+                                     "WHERE datistemplate AND datname LIKE 'seedkit\\_ready\\_%'").fetchall()
+            for template, comment in templates:
+                copy, target = _ready_label(comment)
+                if copy is not None and target == name and copy.location == template:
+                    _drop_ready(conn, template)
 
 
 class MysqlBackend(ServerBackend):
