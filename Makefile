@@ -49,7 +49,7 @@ demo: $(STAMP) ## Seed the demo into dev.db, snapshot it, restore it, print the 
 
 .PHONY: test
 test: $(STAMP) ## Run the test suite (PostgreSQL/MariaDB tests skip when their server is unreachable)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 .PHONY: bench
 bench: $(STAMP) ## Benchmark snapshot/restore/clone against pg_dump, pg_restore, templates (args="--rows 200000")
