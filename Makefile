@@ -45,6 +45,8 @@ demo: $(STAMP) ## Seed the demo into dev.db, snapshot it, restore it, print the 
 	$(SEEDKIT) seed --profile $(profile)
 	$(SEEDKIT) snapshot demo --force --note "make demo"
 	$(SEEDKIT) restore demo
+	@echo "# again: this time a clone of the ready copy the first restore kept"
+	$(SEEDKIT) restore demo
 	$(SEEDKIT) list
 
 .PHONY: test
