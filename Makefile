@@ -57,6 +57,10 @@ test: $(STAMP) ## Run the test suite (PostgreSQL/MariaDB tests skip when their s
 bench: $(STAMP) ## Benchmark snapshot/restore/clone against pg_dump, pg_restore, templates (args="--rows 200000")
 	$(BIN)/python bench/restore.py $(args)
 
+.PHONY: bench-seed
+bench-seed: $(STAMP) ## Seeding speed: standard and load profiles into SQLite, rows/s
+	$(BIN)/python bench/seed.py
+
 .PHONY: clean
 clean: ## Remove the virtual environment, caches and dev.db
 	rm -rf $(VENV) .pytest_cache .hypothesis dev.db
