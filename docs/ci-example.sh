@@ -15,6 +15,8 @@ APP_DB="seedkit_ci_$$_app"
 WORK="$(mktemp -d)"
 
 cleanup() {
+    # The restore kept a ready copy (a template database) for the app database: remove it with its database.
+    (cd "$WORK" && "$SEEDKIT" cache clear --quiet) || true
     dropdb --if-exists --force --maintenance-db="$SERVER/postgres" "$SOURCE_DB" || true
     dropdb --if-exists --force --maintenance-db="$SERVER/postgres" "$APP_DB" || true
     rm -rf "$WORK"
