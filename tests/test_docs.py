@@ -62,3 +62,27 @@ def test_demo_logins_table_matches_the_standard_profile(tmp_path):
         ).fetchall()
     assert [(o, e, r) for o, e, r, _ in seeded] == rows
     assert all(verify_password("Password123!", stored) for *_, stored in seeded)
+
+
+def test_readme_seeds_example_runs_as_documented(tmp_path, monkeypatch):
+    section = README[README.index("## Writing seeds for your app"):]
+    code = re.search(r"```python\n# myapp/seeds.py\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "myapp").mkdir()
+    (tmp_path / "myapp" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "myapp" / "seeds.py").write_text(code, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.seedkit]\nseeds = "myapp.seeds"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from test_cli import run_main
+    import json
+
+    code_, out, err = run_main("seed", "--profile", "minimal", "--json")
+    assert code_ == 0, err
+    assert json.loads(out)["created"] == {"genres": 2, "authors": 3, "books": 6}
+    with sqlite3.connect(tmp_path / "dev.db") as conn:
+        conn.execute("DELETE FROM books WHERE author_id = 1")
+    _, out, _ = run_main("seed", "--audit", "--json")
+    gaps = json.loads(out)["gaps"]
+    assert len(gaps) == 1 and gaps[0]["missing"] == 2
+    _, out, _ = run_main("seed", "--no-clear", "--json")
+    assert json.loads(out)["created"]["books"] == 2
