@@ -30,6 +30,8 @@ class BaseDialect:
     transactional_ddl = False
     # Rows per batch read from the database: bounded memory, few round trips.
     batch_rows = 50_000
+    # Rows per batch read from a Parquet file during a restore.
+    load_batch_rows = 65_536
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine

@@ -262,7 +262,7 @@ def _load(dialect: BaseDialect, conn: sa.Connection, folder: Path, entry: TableE
           index: int, total: int, progress: Progress) -> TableReport:
     started = time.perf_counter()
     progress(ProgressEvent("restore", "start", entry.name, index, total))
-    batches = read_batches(folder / entry.file, columns=table.column_names)
+    batches = read_batches(folder / entry.file, columns=table.column_names, batch_rows=dialect.load_batch_rows)
     with database_errors(dialect.engine, f"restore, loading table {entry.name}", RestoreFailedError):
         rows = dialect.load_table(conn, table, batches)
     if rows != entry.rows:
