@@ -217,3 +217,45 @@ def test_interrupted_dump_leaves_no_half_snapshot(sqlite_backend, database_facto
         seedkit.snapshot(url, "half", config=config_for(snapshot_dirs))
     assert os.listdir(snapshot_dirs.snapshots_dir) == []
     assert os.listdir(snapshot_dirs.metadata_dir) == []
+
+
+def test_failure_in_a_parallel_reader_leaves_no_half_snapshot(postgresql_backend, database_factory, snapshot_dirs,
+                                                              monkeypatch):
+    """PostgreSQL reads tables on two connections at once: a failure in either thread stops both, and nothing is
+    left behind."""
+    url = database_factory(postgresql_backend)
+    execute(url, *[f"CREATE TABLE t{i} (id int PRIMARY KEY, v text)" for i in range(4)],
+            *[f"INSERT INTO t{i} SELECT g, 'v' || g FROM generate_series(1, 5000) g" for i in range(4)])
+    from seedkit.engine import dump
+
+    real = dump._dump_table
+
+    def failing(dialect, conn, job, *args, **kwargs):
+        if job.table.key == "t2":
+            raise RuntimeError("disk full")
+        return real(dialect, conn, job, *args, **kwargs)
+
+    monkeypatch.setattr(dump, "_dump_table", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seedkit.snapshot(url, "half", config=config_for(snapshot_dirs))
+    assert os.listdir(snapshot_dirs.snapshots_dir) == []
+    assert os.listdir(snapshot_dirs.metadata_dir) == []
+
+
+def test_parallel_readers_see_one_snapshot(postgresql_backend, database_factory, snapshot_dirs, monkeypatch):
+    """Rows committed while the dump runs are in none of its tables, whichever connection reads them."""
+    url = database_factory(postgresql_backend)
+    execute(url, *[f"CREATE TABLE t{i} (id int PRIMARY KEY)" for i in range(4)],
+            *[f"INSERT INTO t{i} SELECT generate_series(1, 100)" for i in range(4)])
+    from seedkit.engine import dump
+
+    real = dump._dump_table
+
+    def writing_meanwhile(dialect, conn, job, *args, **kwargs):
+        execute(url, f"INSERT INTO {job.table.key} SELECT generate_series(101, 200)")
+        return real(dialect, conn, job, *args, **kwargs)
+
+    monkeypatch.setattr(dump, "_dump_table", writing_meanwhile)
+    report = seedkit.snapshot(url, "consistent", config=config_for(snapshot_dirs))
+    assert {t.name: t.rows for t in report.tables} == {f"t{i}": 100 for i in range(4)}
+    assert [t["name"] for t in metadata_document(snapshot_dirs, "consistent")["tables"]] == ["t0", "t1", "t2", "t3"]

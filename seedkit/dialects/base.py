@@ -52,6 +52,17 @@ class BaseDialect:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def parallel_readers(self, conn: sa.Connection) -> Iterator[list[sa.Connection]]:
+        """Extra connections, each in a read transaction that sees exactly what ``conn``'s read transaction sees, so
+        the dump can read several tables at once and still be one consistent snapshot. None by default: tables are
+        read one after another on ``conn``."""
+        yield []
+
+    def estimated_sizes(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> dict[str, int]:
+        """Rough size of each table (any unit), so parallel readers start with the largest; empty when unknown."""
+        return {}
+
     def describe_source(self, conn: sa.Connection) -> dict[str, Any]:
         """Dialect, server version, database name and the URL with the password removed."""
         info = conn.dialect.server_version_info

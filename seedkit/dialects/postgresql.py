@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import subprocess
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -68,6 +68,10 @@ SKIPPED_KINDS = {
 # ``ALTER TABLE ... ENABLE ... TRIGGER`` forms that put back each pg_trigger.tgenabled state ('D' stays disabled).
 TRIGGER_ENABLE = {"O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 SEQUENCE_UNDO_KEY = "seedkit.postgresql.sequence_undo"
+SNAPSHOT_KEY = "seedkit.postgresql.snapshot"
+# Connections reading tables besides the dump's own (2 in all): each keeps a server backend busy with COPY output
+# while this process parses and encodes, which is the work of about two cores.
+PARALLEL_READERS = 1
 # (primary key, foreign keys, unique constraints) of one table
 Keys = tuple[tuple[str, ...], tuple[ForeignKeyInfo, ...], tuple[tuple[str, ...], ...]]
 
@@ -174,10 +178,38 @@ class PostgreSQLDialect(BaseDialect):
     @contextmanager
     def read_transaction(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
-            with conn.begin():
-                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                _set_local(conn, SESSION_SETTINGS)
-                yield conn
+            try:
+                with conn.begin():
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    _set_local(conn, SESSION_SETTINGS)
+                    yield conn
+            finally:
+                conn.info.pop(SNAPSHOT_KEY, None)  # the pooled connection outlives this transaction's snapshot
+
+    @contextmanager
+    def parallel_readers(self, conn: sa.Connection) -> Iterator[list[sa.Connection]]:
+        """``PARALLEL_READERS`` more connections in ``conn``'s snapshot (pg_export_snapshot / SET TRANSACTION
+        SNAPSHOT, as pg_dump -j does): the dump reads tables on all of them at once, still one consistent view."""
+        snapshot = _exported_snapshot(conn)
+        with ExitStack() as stack:
+            readers = []
+            for _ in range(PARALLEL_READERS):
+                reader = stack.enter_context(self.engine.connect())
+                stack.enter_context(reader.begin())
+                raw = _raw(reader)
+                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                raw.execute(pg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(pg_sql.Literal(snapshot)))
+                reader.info[SNAPSHOT_KEY] = snapshot
+                stack.callback(reader.info.pop, SNAPSHOT_KEY, None)
+                _set_local(reader, SESSION_SETTINGS)
+                readers.append(reader)
+            yield readers
+
+    def estimated_sizes(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> dict[str, int]:
+        oids = _oids(_raw(conn), [t.ref for t in tables])
+        sizes = dict(_raw(conn).execute("SELECT oid, pg_table_size(oid) FROM unnest(%s::oid[]) AS t(oid)",
+                                        (list(oids.values()),)).fetchall()) if oids else {}
+        return {ref.key: sizes.get(oid) or 0 for ref, oid in oids.items()}
 
     @contextmanager
     def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
@@ -395,7 +427,7 @@ class PostgreSQLDialect(BaseDialect):
             extensions = [name for (name,) in raw.execute(
                 """SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                    WHERE n.nspname = ANY(%s) ORDER BY 1""", (schemas,))]
-            snapshot = raw.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            snapshot = _exported_snapshot(conn)
             try:
                 return [_run_pg_dump(self.engine.url, schemas, extensions, snapshot)]
             except PgDumpError as exc:
@@ -867,6 +899,14 @@ def _drop_ready(raw: Any, name: str) -> None:
     if found[0]:
         raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(pg_sql.Identifier(name)))
     raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(pg_sql.Identifier(name)))
+
+
+def _exported_snapshot(conn: sa.Connection) -> str:
+    """The id of the snapshot ``conn``'s read transaction sees (exported once, or the one it imported), for pg_dump
+    --snapshot and the parallel readers."""
+    if SNAPSHOT_KEY not in conn.info:
+        conn.info[SNAPSHOT_KEY] = _raw(conn).execute("SELECT pg_export_snapshot()").fetchone()[0]
+    return conn.info[SNAPSHOT_KEY]
 
 
 def _raise_memory(raw: Any, setting: str, megabytes: int) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -99,16 +102,22 @@ def take_snapshot(
                 tables = {t.key: t for t in dialect.reflect(conn, refs, for_dump=True)}
                 order = load_order({key: table.depends_on for key, table in tables.items()})
                 per_table_seq, sequences = dialect.sequence_state(conn, list(tables.values()))
-                ddl = dialect.schema_ddl(conn, [tables[key] for key in order])
                 revision = dialect.migration_revision(conn, schema_list)
-                entries, reports = [], []
                 taken: set[str] = set()
-                for index, key in enumerate(order):
-                    table = tables[key]
-                    entry, report = _dump_table(dialect, conn, table, workdir, table_file_name(key, taken),
-                                                per_table_seq.get(key), index, len(order), progress)
-                    entries.append(entry)
-                    reports.append(report)
+                files = {key: table_file_name(key, taken) for key in order}
+                jobs = [_TableJob(tables[key], files[key], per_table_seq.get(key), index, len(order))
+                        for index, key in enumerate(order)]
+                with dialect.parallel_readers(conn) as readers:
+                    if readers:
+                        ddl, done = _dump_in_parallel(dialect, [conn, *readers], tables, order, jobs, workdir,
+                                                      dialect.estimated_sizes(conn, list(tables.values())),
+                                                      _serialised(progress))
+                    else:
+                        ddl = dialect.schema_ddl(conn, [tables[key] for key in order])
+                        done = {job.table.key: _dump_table(dialect, conn, job, workdir, progress) for job in jobs}
+                # Metadata lists the tables in load order, whichever connection read them first.
+                entries = [done[key][0] for key in order]
+                reports = [done[key][1] for key in order]
         ddl_sha256 = None
         if ddl:
             (workdir / SCHEMA_FILE).write_text(join_statements(ddl), encoding="utf-8")
@@ -141,14 +150,85 @@ def take_snapshot(
     return SnapshotReport(name, reports, time.perf_counter() - started, meta.content_hash, path, folder, skipped)
 
 
-def _dump_table(dialect, conn, table, workdir: Path, file_name: str, sequence: dict[str, Any] | None,
-                index: int, total: int, progress: Progress) -> tuple[TableEntry, TableReport]:
+@dataclass(frozen=True)
+class _TableJob:
+    table: Any  # TableInfo
+    file_name: str
+    sequence: dict[str, Any] | None
+    index: int  # in load order, for progress events
+    total: int
+
+
+class _Aborted(Exception):
+    """Raised in a reader thread when another reader failed: the whole dump stops."""
+
+
+def _dump_in_parallel(dialect, connections: list[sa.Connection], tables: dict[str, Any], order: list[str],
+                      jobs: list[_TableJob], workdir: Path, sizes: dict[str, int], progress: Progress,
+                      ) -> tuple[list[str] | None, dict[str, tuple[TableEntry, TableReport]]]:
+    """Dump the tables on several connections reading the same snapshot, one thread per connection; each table's
+    file is written by the thread that reads it. The schema DDL (pg_dump, a subprocess) is the first job of the
+    main connection, so it overlaps with the data. The first failure stops every thread, then is raised."""
+    pending: queue.Queue[Any] = queue.Queue()
+    pending.put(_SCHEMA_JOB)
+    # Largest tables first (when the dialect can estimate sizes), so the threads finish close together.
+    for job in sorted(jobs, key=lambda j: -sizes.get(j.table.key, 0)):
+        pending.put(job)
+    stop = threading.Event()
+    results: dict[str, tuple[TableEntry, TableReport]] = {}
+    ddl: list[list[str] | None] = [None]
+
+    def work(conn: sa.Connection) -> None:
+        while not stop.is_set():
+            try:
+                job = pending.get_nowait()
+            except queue.Empty:
+                return
+            if job is _SCHEMA_JOB:
+                ddl[0] = dialect.schema_ddl(conn, [tables[key] for key in order])
+            else:
+                results[job.table.key] = _dump_table(dialect, conn, job, workdir, progress, stop)
+
+    with ThreadPoolExecutor(max_workers=len(connections), thread_name_prefix="seedkit-dump") as pool:
+        futures = [pool.submit(work, conn) for conn in connections]
+        try:
+            for future in as_completed(futures):
+                if future.exception() is not None:
+                    stop.set()
+        except BaseException:  # KeyboardInterrupt in the main thread: stop the readers before the files go
+            stop.set()
+            raise
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    real = [e for e in errors if not isinstance(e, _Aborted)]
+    if real or errors:
+        raise (real or errors)[0]
+    return ddl[0], results
+
+
+_SCHEMA_JOB = object()
+
+
+def _serialised(progress: Progress) -> Progress:
+    """Progress callbacks from several reader threads, one at a time."""
+    lock = threading.Lock()
+
+    def report(event: ProgressEvent) -> None:
+        with lock:
+            progress(event)
+    return report
+
+
+def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress,
+                stop: threading.Event | None = None) -> tuple[TableEntry, TableReport]:
+    table, file_name, sequence, index, total = job.table, job.file_name, job.sequence, job.index, job.total
     started = time.perf_counter()
     progress(ProgressEvent("snapshot", "start", table.key, index, total))
     path = workdir / file_name
     writer = TableWriter(path, dialect.arrow_schema(table))
     try:
         for batch in dialect.read_batches(conn, table):
+            if stop is not None and stop.is_set():
+                raise _Aborted(f"snapshot of {table.key} stopped: another table failed")
             writer.write(batch)
             progress(ProgressEvent("snapshot", "rows", table.key, index, total, writer.rows, time.perf_counter() - started))
         digest = writer.close()
