@@ -51,6 +51,11 @@ RESTORE_SETTINGS = (
     ("synchronous_commit", "off"),
 )
 INDEX_BUILD_MEMORY_MB = 512
+# PostgreSQL 15 copies a template by writing every block to the WAL (STRATEGY WAL_LOG, the default); FILE_COPY
+# copies the files and checkpoints before and after instead, which is much cheaper for a large template. On the
+# bench's 240 MB ready copy: 190-200 ms against 420-460 ms; on a nearly empty one WAL_LOG is the cheaper. Clones
+# of ready copies at least this large use FILE_COPY.
+FILE_COPY_BYTES = 64 * 1024 * 1024
 # Ready copies are databases named READY_PREFIX + key + "_" + a hash of the target database's name.
 READY_PREFIX = "seedkit_ready_"
 # empty_tables TRUNCATEs every restored table in the restore transaction, so COPY may write the rows already frozen:
@@ -697,6 +702,8 @@ class PostgreSQLDialect(BaseDialect):
             create = pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(ident(staged), ident(copy.location))
             if owner is not None and owner[0] != raw.execute("SELECT current_user").fetchone()[0]:
                 create = pg_sql.SQL("{} OWNER {}").format(create, ident(owner[0]))
+            if (copy.bytes or 0) >= FILE_COPY_BYTES and raw.info.server_version >= 150000:
+                create = pg_sql.SQL("{} STRATEGY FILE_COPY").format(create)
             raw.execute(create)
             try:
                 if terminate_sessions:  # sessions that connected while the copy was made

@@ -167,8 +167,8 @@ def _dump_in_parallel(dialect, connections: list[sa.Connection], tables: dict[st
                       jobs: list[_TableJob], workdir: Path, sizes: dict[str, int], progress: Progress,
                       ) -> tuple[list[str] | None, dict[str, tuple[TableEntry, TableReport]]]:
     """Dump the tables on several connections reading the same snapshot, one thread per connection; each table's
-    file is written by the thread that reads it. The schema DDL (pg_dump, a subprocess) is the first job of the
-    main connection, so it overlaps with the data. The first failure stops every thread, then is raised."""
+    file is written by the thread that reads it. The schema DDL (pg_dump, a subprocess) is the first job taken, so
+    it overlaps with the data. The first failure stops every thread, then is raised."""
     pending: queue.Queue[Any] = queue.Queue()
     pending.put(_SCHEMA_JOB)
     # Largest tables first (when the dialect can estimate sizes), so the threads finish close together.
