@@ -5,6 +5,11 @@ snapshot once, then times what ``seedkit_db`` does around each test (clone, tran
 test body. Targets for ``standard``: clone under 50 ms per test on PostgreSQL, under 10 ms on SQLite.
 
     .venv/bin/python bench/isolation.py [--rounds 30] [--profiles standard,full] [--no-postgresql]
+                                        [--clone-ahead N] [--work-ms MS]
+
+``--clone-ahead`` sets how many clones are made ahead in the background (default: the plugin's, 0 = at setup).
+``--work-ms`` makes each test body also sleep that long, like a test doing its own work, which background clones
+can overlap; the times reported leave that sleep out, so they are what the isolation adds to each test.
 
 Prints a table and writes bench/results/isolation-<time>.json. Every database it makes is dropped at the end.
 """
@@ -55,14 +60,17 @@ def plain_pytest_ms(work: Path, tests: int = 400) -> float:
     return (many - one) / (tests - 1) * 1000
 
 
-def per_test_ms(manager: TestDatabases, snapshot: str, isolation: str, rounds: int) -> list[float]:
+def per_test_ms(manager: TestDatabases, snapshot: str, isolation: str, rounds: int, work_ms: float) -> list[float]:
     manager.session(snapshot)  # the one restore per session, not counted
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         with manager.for_test(snapshot, isolation) as db:
             db.connection.execute(sa.text("SELECT count(*) FROM appointments")).scalar()
-        times.append((time.perf_counter() - started) * 1000)
+            slept = time.perf_counter()
+            time.sleep(work_ms / 1000)
+            slept = time.perf_counter() - slept
+        times.append((time.perf_counter() - started - slept) * 1000)
     return times
 
 
@@ -71,6 +79,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--profiles", default="standard,full")
     parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--clone-ahead", type=int, default=None)
+    parser.add_argument("--work-ms", type=float, default=0.0)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="seedkit_bench_"))
@@ -101,10 +111,11 @@ def main() -> int:
                 snapshot = f"{backend}-{profile}"
                 api.snapshot(url, snapshot, config=config)
                 for isolation in ("clone", "transaction", "restore"):
-                    manager = TestDatabases(TestSettings(snapshot=snapshot, isolation=isolation), config)
+                    manager = TestDatabases(TestSettings(snapshot=snapshot, isolation=isolation,
+                                                         clone_ahead=args.clone_ahead), config)
                     try:
                         rounds = args.rounds if isolation != "restore" else max(5, args.rounds // 3)
-                        times = per_test_ms(manager, snapshot, isolation, rounds)
+                        times = per_test_ms(manager, snapshot, isolation, rounds, args.work_ms)
                     finally:
                         manager.close()
                     results.append({"backend": backend, "profile": profile, "isolation": isolation,
@@ -115,7 +126,9 @@ def main() -> int:
         for url in made:
             dialect_for(open_engine(url)).drop_database()
 
-    print(f"\none plain pytest test: {plain:.2f} ms\n")
+    print(f"\none plain pytest test: {plain:.2f} ms; clone ahead: "
+          f"{'plugin default' if args.clone_ahead is None else args.clone_ahead}; test work: {args.work_ms:g} ms "
+          "(left out of the times)\n")
     print(f"{'backend':<11}{'profile':<10}{'isolation':<13}{'rows':>8}{'median ms':>11}{'x plain':>9}  target")
     for r in results:
         target = ""
@@ -126,7 +139,8 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"isolation-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"plain_pytest_ms": plain, "results": results}, indent=2))
+    path.write_text(json.dumps({"plain_pytest_ms": plain, "clone_ahead": args.clone_ahead,
+                                "work_ms": args.work_ms, "results": results}, indent=2))
     print(f"\nwritten: {path.relative_to(ROOT)}")
     return 0
 

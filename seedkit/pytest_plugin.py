@@ -34,10 +34,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how each test is isolated: clone (default), transaction, restore or none")
     group.addoption("--seedkit-url-env", metavar="VAR", default=None,
                     help="environment variable set to the test's database URL while it runs (e.g. DATABASE_URL)")
+    group.addoption("--seedkit-clone-ahead", metavar="N", default=None,
+                    help="clone isolation: clones made ahead in the background while tests run (default 2; 0 "
+                         "makes each clone at setup and drops it at teardown)")
     parser.addini("seedkit_db", "seedkit: database URL the test databases are made on")
     parser.addini("seedkit_snapshot", "seedkit: snapshot restored once per session")
     parser.addini("seedkit_isolation", "seedkit: clone, transaction, restore or none", default="clone")
     parser.addini("seedkit_url_env", "seedkit: environment variable set to the test's database URL")
+    parser.addini("seedkit_clone_ahead", "seedkit: clones made ahead in the background (0: at setup)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,7 +93,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for line in manager.summary():
         terminalreporter.line(line)
     for problem in config.stash.get(_PROBLEMS, []):
-        terminalreporter.line(f"could not drop test database {problem}", red=True)
+        terminalreporter.line(problem, red=True)
 
 
 @pytest.fixture(scope="session")
@@ -131,17 +135,23 @@ def _requested(config: pytest.Config, node: Any) -> tuple[str | None, str]:
 
 
 def _settings(config: pytest.Config) -> TestSettings:
-    from seedkit.testing import TestSettings
+    from seedkit.errors import SeedkitError
+    from seedkit.testing import TestSettings, check_clone_ahead
 
     def value(option: str, ini: str) -> str | None:
         return config.getoption(option) or config.getini(ini) or None
 
     worker = getattr(config, "workerinput", {}).get("workerid")
+    try:
+        ahead = check_clone_ahead(value("seedkit_clone_ahead", "seedkit_clone_ahead"),
+                                  "--seedkit-clone-ahead / seedkit_clone_ahead")
+    except SeedkitError as exc:
+        raise pytest.UsageError(_message(exc, None)) from None
     return TestSettings(snapshot=value("seedkit_snapshot", "seedkit_snapshot"),
                         isolation=value("seedkit_isolation", "seedkit_isolation") or "clone",
                         db_url=value("seedkit_db", "seedkit_db"),
                         url_env=value("seedkit_url_env", "seedkit_url_env"),
-                        worker=worker)
+                        worker=worker, clone_ahead=ahead)
 
 
 def _manager(config: pytest.Config) -> TestDatabases:

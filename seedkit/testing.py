@@ -5,7 +5,9 @@ it derives test database names (never the developer's own database unless asked,
 restores the snapshot into a session database once, and isolates each test in one of four ways:
 
 - ``clone``: each test gets its own database cloned from the session database (PostgreSQL: ``CREATE DATABASE ...
-  TEMPLATE``; SQLite: a copied file), dropped after the test;
+  TEMPLATE``; SQLite: a copied file), dropped after the test. The clones are made ahead by a :class:`ClonePool`:
+  while one test runs, a background thread already clones the session database for the next one, and used clones
+  are dropped in the background too, so a test waits only when no clone is ready yet;
 - ``transaction``: the test runs on a connection inside a transaction that is rolled back afterwards;
 - ``restore``: the snapshot is restored into the session database before each test;
 - ``none``: every test shares the session database.
@@ -18,7 +20,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
+import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +37,7 @@ from seedkit import api
 from seedkit.config import Config
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.connect import database_errors, describe_url, open_engine
+from seedkit.engine.connect import database_errors, describe_url, first_line, open_engine
 from seedkit.engine.metadata import read_metadata, snapshot_folder
 from seedkit.errors import ConnectionFailedError, SeedkitError, SnapshotNotFoundError, UsageError
 from seedkit.names import check_name
@@ -39,6 +46,17 @@ ISOLATION_MODES = ("clone", "transaction", "restore", "none")
 DEFAULT_ISOLATION = "clone"
 # PostgreSQL truncates identifiers at 63 bytes; leave room for a clone suffix such as "_c12345".
 MAX_NAME = 50
+# Clones made ahead of the tests that will use them, per session database, when seedkit_clone_ahead is not set.
+# A PostgreSQL clone costs 50-100 ms, made while the previous test runs; a SQLite file copy costs 1-2 ms, and made
+# ahead still saves most of it (bench/isolation.py: 1.2 -> 0.6-1.2 ms for standard, 2.1 -> 1.5 ms for full).
+DEFAULT_CLONE_AHEAD = 2
+# Used clones are dropped in batches of this many at once: PostgreSQL's DROP DATABASE waits for a checkpoint, and
+# drops that run together share one. When more than MAX_PENDING_DROPS are still being dropped, a test's teardown
+# waits for the oldest, so with tests quicker than the server drops databases disk use stays bounded.
+DROP_BATCH = 4
+MAX_PENDING_DROPS = 8
+# PostgreSQL's SQLSTATE for "source database ... is being accessed by other users".
+_OBJECT_IN_USE = "55006"
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,8 @@ class TestSettings:
     db_url: str | None = None
     url_env: str | None = None
     worker: str | None = None
+    # How many clones to make ahead of the tests in the background; None: the backend's default, 0: at setup.
+    clone_ahead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,7 @@ class SessionDatabase:
     # Derived databases belong to the plugin and are dropped at the end; one the user named is theirs and is kept.
     owned: bool
     clones: int = 0
+    pool: ClonePool | None = None
 
     @property
     def dialect(self) -> BaseDialect:
@@ -114,6 +135,20 @@ class TestDatabase:
         return f"TestDatabase({describe_url(self.engine)!r}, snapshot={self.snapshot!r}, isolation={self.isolation!r})"
 
 
+def check_clone_ahead(value: str | int | None, where: str) -> int | None:
+    """``value`` as a number of clones to make ahead (None: not set), else a UsageError naming where it came from."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise UsageError(f"seedkit clone ahead must be a whole number of clones, not {value!r}, in {where}",
+                         hint="use 0 (clone at setup), 1 or 2")
+    return number
+
+
 def check_isolation(value: str, where: str) -> str:
     """``value`` if it names an isolation mode, else a UsageError naming where it came from."""
     if value not in ISOLATION_MODES:
@@ -145,6 +180,8 @@ class TestDatabases:
         self.settings = settings
         self.config = config
         self.restores: list[RestoreRecord] = []
+        # Per session database that gave clones, filled in when it is closed: snapshot, used, ahead, unused, waited.
+        self.clone_stats: list[dict[str, object]] = []
         self._sessions: dict[str, SessionDatabase] = {}
         self._base_url = settings.db_url or config.database_url
         self._scratch = config.cache_dir / "pytest"
@@ -246,6 +283,10 @@ class TestDatabases:
             with self._transaction(session) as database:
                 yield database
         else:
+            if session.pool is not None:
+                # This test works on the session database itself (restore even rewrites it): no clone may be
+                # in the making meanwhile. Clones made before are copies of the snapshot and stay usable.
+                session.pool.wait_idle()
             if isolation == "restore":
                 self._restore(session, "test")
             database = TestDatabase(session.url, session.engine, snapshot, isolation)
@@ -261,21 +302,21 @@ class TestDatabases:
         if not dialect.supports_test_databases:
             raise UsageError(f"clone isolation is not available on {describe_url(session.engine)}",
                              hint=dialect.test_database_requirements)
-        session.clones += 1
-        name = f"{dialect.database_label()}_c{session.clones}"
-        session.engine.dispose()
-        with database_errors(session.engine, f"cloning the test database for snapshot {session.snapshot!r}"):
-            url = dialect.clone_database(name).render_as_string(hide_password=False)
-        engine = open_engine(url)
+        if session.pool is None:
+            ahead = self.settings.clone_ahead
+            if ahead is None:
+                ahead = DEFAULT_CLONE_AHEAD
+            # Made only now, after the session restore: no clone is ever taken while that restore writes.
+            session.pool = ClonePool(session, ahead)
+        url, engine = session.pool.acquire()
         database = TestDatabase(url, engine, session.snapshot, "clone")
         try:
             with _url_in_env(self.settings.url_env, url):
                 yield database
         finally:
             database.close()
-            with database_errors(engine, f"dropping test database {name}"):
-                dialect_for(engine).drop_database()
             engine.dispose()
+            session.pool.release(url)
 
     @contextmanager
     def _transaction(self, session: SessionDatabase) -> Iterator[TestDatabase]:
@@ -291,23 +332,223 @@ class TestDatabases:
 
     # ------------------------------------------------------------------ the end
     def close(self) -> list[str]:
-        """Drop the session databases this process created; returns one line per database it could not drop."""
+        """Drop the clones and the session databases this process created; returns one line per problem."""
         problems = []
         for session in self._sessions.values():
+            if session.pool is not None:
+                # Waits for the clones still in the making, drops the ones no test used and the used ones not yet
+                # dropped: the session database (their template) goes only after.
+                problems.extend(session.pool.close())
+                self.clone_stats.append(session.pool.stats())
             try:
                 if session.owned:
                     session.dialect.drop_database()
             except (SeedkitError, sa.exc.SQLAlchemyError, OSError) as exc:
-                problems.append(f"{describe_url(session.engine)}: {exc}")
+                problems.append(f"could not drop test database {describe_url(session.engine)}: {exc}")
             finally:
                 session.engine.dispose()
         self._sessions.clear()
         return problems
 
     def summary(self) -> list[str]:
-        """One line per restore, for the end of the run."""
-        return [f"snapshot {r.snapshot!r} restored into {r.url} for the {r.purpose} ({r.strategy}, {r.seconds:.3f} s)"
-                for r in self.restores]
+        """One line per restore and per session database that gave clones, for the end of the run."""
+        lines = [f"snapshot {r.snapshot!r} restored into {r.url} for the {r.purpose} ({r.strategy}, {r.seconds:.3f} s)"
+                 for r in self.restores]
+        for stats in self.clone_stats:
+            ahead = (f", made up to {stats['ahead']} ahead in the background ({stats['unused']} unused at the end, "
+                     "dropped)" if stats["ahead"] else ", each made at setup")
+            lines.append(f"snapshot {stats['snapshot']!r}: {stats['used']} clones used{ahead}; tests waited "
+                         f"{stats['waited']:.3f} s in total for them")
+        return lines
+
+
+class _SessionBusy(Exception):
+    """The session database had other sessions when a clone of it was made in the background (PostgreSQL refuses a
+    template that others are connected to): not a failure, the clone is made again at setup."""
+
+
+class ClonePool:
+    """Clones of one session database, each handed to exactly one test, made ``ahead`` tests ahead in the background.
+
+    ``acquire`` (the test's setup) hands out the oldest clone in the making and, before waiting for it, starts the
+    clones for the next ``ahead`` tests on a background thread, so they are made while this test runs. ``release``
+    (its teardown) drops the clone on another background thread. A clone is made only from the session database at
+    rest: the pool exists only once the session restore is done, tests that use the session database itself call
+    ``wait_idle`` first, and ``close`` waits for every clone in the making before anything drops the session
+    database. ``ahead=0`` makes and drops each clone in the foreground, at setup and teardown, as it happens.
+
+    Only the test's thread calls ``acquire``, ``release``, ``wait_idle`` and ``close``. A clone that fails in the
+    background raises, with its fix, in the ``acquire`` that needed it; a drop that fails is one of the lines
+    ``close`` returns.
+    """
+
+    def __init__(self, session: SessionDatabase, ahead: int) -> None:
+        self.session = session
+        self.ahead = ahead
+        # The pool's own engine on the session database's URL: cloning disposes it (to close its own sessions on the
+        # template), which must never close connections a test took from ``session.engine``. It never connects.
+        self._engine = open_engine(session.url)
+        self._dialect = dialect_for(self._engine)
+        self._coming: deque[tuple[str, Future[tuple[str, sa.Engine]]]] = deque()
+        self._drops: list[tuple[str, Future[None]]] = []
+        self._to_drop: list[str] = []
+        self._maker: ThreadPoolExecutor | None = None
+        self._dropper: ThreadPoolExecutor | None = None
+        if ahead:
+            prefix = f"seedkit-{self._dialect.database_label()}"
+            self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{prefix}-clone")
+            self._dropper = ThreadPoolExecutor(max_workers=DROP_BATCH, thread_name_prefix=f"{prefix}-drop")
+        self._lock = threading.Lock()
+        self.used = 0
+        self.made_ahead = 0
+        self.unused = 0
+        self.waited = 0.0
+        self._closed = False
+
+    # ------------------------------------------------------------------ the test's side
+    def acquire(self) -> tuple[str, sa.Engine]:
+        """The URL of a clone no other test has had, and an engine on it; waits only if it is not ready yet."""
+        if self._closed:
+            raise UsageError("the seedkit clone pool was used after the end of the session")
+        # Idle pooled connections to the session database (from seedkit_database, transaction or restore tests)
+        # would make PostgreSQL refuse it as a template, or make a clone in the making wait for them.
+        self.session.engine.dispose()
+        started = time.perf_counter()
+        try:
+            if not self.ahead:
+                return self._make(self._next_name())
+            if not self._coming:
+                self._start()
+            name, future = self._coming.popleft()
+            while len(self._coming) < self.ahead:
+                self._start()
+            try:
+                return future.result()
+            except _SessionBusy:
+                return self._make(name)
+        finally:
+            self.used += 1
+            self.waited += time.perf_counter() - started
+
+    def release(self, url: str) -> None:
+        """The test is done with the clone at ``url``: drop it (in the background when clones are made ahead)."""
+        if self._dropper is None:
+            self._drop(url)
+            return
+        self._to_drop.append(url)
+        if len(self._to_drop) >= DROP_BATCH:
+            self._drop_batch()
+        pending = [future for _, future in self._drops if not future.done()]
+        if len(pending) > MAX_PENDING_DROPS:
+            wait_for(pending[:len(pending) - MAX_PENDING_DROPS])
+        # Finished drops that worked need no more keeping; failed ones are reported by close().
+        self._drops = [(u, f) for u, f in self._drops if not f.done() or f.exception() is not None]
+
+    def wait_idle(self) -> None:
+        """Return once no clone is in the making, so the session database can be used (even written) directly, and
+        no drop is running (PostgreSQL's drop also removes ready copies whose target is gone, which a restore that
+        swaps the session database for a fresh copy makes true for a moment)."""
+        self.session.engine.dispose()
+        wait_for([future for _, future in self._coming] + [future for _, future in self._drops])
+
+    def close(self) -> list[str]:
+        """Wait for the background work, drop every clone this pool made that is not dropped yet; one line per
+        problem (a clone made ahead that failed and no test needed is one too, so nothing fails unseen)."""
+        if self._closed:
+            return []
+        self._closed = True
+        self.session.engine.dispose()
+        problems: list[str] = []
+        while self._coming:
+            name, future = self._coming.popleft()
+            self.unused += 1
+            try:
+                url, engine = future.result()
+            except _SessionBusy:
+                continue
+            except Exception as exc:  # noqa: BLE001  reported, and the clean-up goes on
+                problems.append(f"clone {name} made ahead (no test needed it) failed: {exc}")
+                continue
+            engine.dispose()
+            self._to_drop.append(url)
+        if self._to_drop:
+            self._drop_batch()
+        for executor in (self._maker, self._dropper):
+            if executor is not None:
+                executor.shutdown(wait=True)
+        for url, future in self._drops:
+            exc = future.exception()
+            if exc is not None:
+                problems.append(f"could not drop test database {describe_url(open_engine(url))}: {exc}")
+        self._drops.clear()
+        self._engine.dispose()
+        return problems
+
+    def stats(self) -> dict[str, object]:
+        return {"snapshot": self.session.snapshot, "used": self.used, "ahead": self.ahead, "unused": self.unused,
+                "waited": self.waited}
+
+    # ------------------------------------------------------------------ the background's side
+    def _next_name(self) -> str:
+        self.session.clones += 1
+        return f"{self._dialect.database_label()}_c{self.session.clones}"
+
+    def _start(self) -> None:
+        assert self._maker is not None
+        name = self._next_name()
+        self.made_ahead += 1
+        self._coming.append((name, self._maker.submit(self._make, name, background=True)))
+
+    def _make(self, name: str, *, background: bool = False) -> tuple[str, sa.Engine]:
+        """Clone the session database as ``name``: its URL and an engine on it, which in the background already
+        holds a connection (a server's first connection to a new database is the slow one). Any failure becomes a
+        SeedkitError with the fix."""
+        try:
+            with self._lock:  # the dialect's engine is shared with the foreground's fallback
+                url = self._dialect.clone_database(name).render_as_string(hide_password=False)
+            engine = open_engine(url)
+            if background:
+                try:
+                    engine.connect().close()  # back into the engine's pool, open, for the test
+                except BaseException:
+                    engine.dispose()
+                    try:
+                        self._drop(url)  # no test will get it: it must not outlive the failure
+                    except Exception:  # noqa: BLE001  the first failure is the one to report
+                        pass
+                    raise
+            return url, engine
+        except sa.exc.DBAPIError as exc:
+            if background and getattr(exc.orig, "sqlstate", None) == _OBJECT_IN_USE:
+                raise _SessionBusy(name) from exc
+            problem = first_line(exc.orig)
+        except (SeedkitError, sa.exc.SQLAlchemyError, OSError) as exc:
+            problem = first_line(exc)
+        where = " in the background" if background else ""
+        raise SeedkitError(
+            f"cloning the session database {describe_url(self._engine)} as {name}{where} failed: {problem}",
+            hint=self._fix()) from None
+
+    def _fix(self) -> str:
+        if self._engine.dialect.name == "sqlite":
+            return "check that the folder of the test databases is writable and the disk has room"
+        return ("the role needs CREATEDB, the server room for one more database, and no database of that name may "
+                "exist (a leftover of an interrupted run: drop it); nothing else may stay connected to the session "
+                "database; --seedkit-clone-ahead 0 makes each clone at setup instead")
+
+    def _drop_batch(self) -> None:
+        assert self._dropper is not None
+        for url in self._to_drop:
+            self._drops.append((url, self._dropper.submit(self._drop, url)))
+        self._to_drop = []
+
+    def _drop(self, url: str) -> None:
+        engine = open_engine(url)
+        try:
+            with database_errors(engine, f"dropping test database {describe_url(engine)}"):
+                dialect_for(engine).drop_database()
+        finally:
+            engine.dispose()
 
 
 @contextmanager
