@@ -903,9 +903,16 @@ def _drop_ready(raw: Any, name: str) -> None:
     found = raw.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", (name,)).fetchone()
     if found is None:
         return
-    if found[0]:
-        raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(pg_sql.Identifier(name)))
-    raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(pg_sql.Identifier(name)))
+    try:
+        if found[0]:
+            raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(pg_sql.Identifier(name)))
+        raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(pg_sql.Identifier(name)))
+    except psycopg.errors.InvalidCatalogName:
+        return  # another session sweeping the same orphaned copy dropped it first
+    except psycopg.InternalError as exc:
+        # Two sessions altering the same copy at once: "tuple concurrently updated". The other one is dropping it.
+        if "concurrently" not in str(exc):
+            raise
 
 
 def _exported_snapshot(conn: sa.Connection) -> str:
