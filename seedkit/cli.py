@@ -6,7 +6,6 @@ This is the one place where a SeedkitError becomes a line on stderr and an exit 
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from dataclasses import dataclass, field

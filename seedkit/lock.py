@@ -8,12 +8,11 @@ refuses it until someone runs ``seedkit lock`` and commits the change on purpose
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedkit.atomic import write_text_atomically
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.errors import IntegrityError, LockMismatchError
 
@@ -53,15 +52,7 @@ def write_lock(root: Path, entries: dict[str, LockEntry]) -> Path:
         "format": FORMAT,
         "snapshots": {name: entries[name].__dict__ for name in sorted(entries)},
     }
-    handle, temporary = tempfile.mkstemp(prefix=".seedkit.lock.", dir=root)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(document, indent=2) + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
 def entry_for(meta: SnapshotMetadata) -> LockEntry:

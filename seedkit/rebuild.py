@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import shutil
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any, Callable, Iterator
 import pyarrow as pa
 import sqlalchemy as sa
 
+from seedkit.atomic import staging_folder
 from seedkit.config import Config
 from seedkit.dialects import REGISTRY, dialect_for
 from seedkit.engine.connect import database_errors, open_engine
@@ -108,7 +108,7 @@ def rebuilt_snapshot(meta: SnapshotMetadata, config: Config, target: str | sa.En
     recipe = dict(meta.generator or {})
     started = time.perf_counter()
     config.snapshots_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f".{meta.name}.rebuild-", dir=config.snapshots_dir))
+    workdir = staging_folder(config.snapshots_dir, f".{meta.name}.rebuild-")
     snapshots_dir, metadata_dir = workdir / "snapshots", workdir / "metadata"
     try:
         with scratch_database(meta, target, workdir) as (engine, label):

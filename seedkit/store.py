@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
+from seedkit.atomic import staging_folder
 from seedkit.engine.dump import _move_into_place as move_into_place
 from seedkit.engine.metadata import SnapshotMetadata, parse_metadata, snapshot_folder, write_metadata
 from seedkit.engine.parquet import file_digest
@@ -254,7 +254,7 @@ def pull(store: Store, meta: SnapshotMetadata, snapshots_dir: Path, *,
     """
     started = time.perf_counter()
     snapshots_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f".{meta.name}.pull-", dir=snapshots_dir))
+    workdir = staging_folder(snapshots_dir, f".{meta.name}.pull-")
     transferred, received = [], 0
     try:
         for item in snapshot_files(meta):

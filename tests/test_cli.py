@@ -195,3 +195,14 @@ def test_list_with_no_snapshots_says_how_to_take_one(project):
 def test_progress_is_silent_when_not_a_terminal(project):
     code, out, err = run_main("snapshot", "base")
     assert err == ""
+
+
+def test_snapshot_files_get_the_usual_permissions_not_private_ones(project):
+    import os
+    import stat
+
+    run_main("snapshot", "base")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((project / "metadata" / "base.json").stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE((project / "snapshots" / "base").stat().st_mode) == 0o777 & ~umask

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import queue
 import shutil
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -17,6 +16,7 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 import seedkit
+from seedkit.atomic import staging_folder
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import join_statements
 from seedkit.engine.connect import database_errors, open_engine
@@ -92,7 +92,7 @@ def take_snapshot(
     dialect = dialect_for(engine)
     started = time.perf_counter()
     snapshots_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=snapshots_dir))
+    workdir = staging_folder(snapshots_dir, f".{name}.tmp-")
     try:
         with database_errors(engine, f"snapshot {name!r}", DumpFailedError):
             with dialect.read_transaction() as conn:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedkit.atomic import write_text_atomically
 from seedkit.engine.reflect import fingerprint
 from seedkit.errors import IntegrityError, SnapshotNotFoundError
 from seedkit.names import check_name
@@ -116,16 +115,7 @@ def write_metadata(metadata_dir: Path, meta: SnapshotMetadata) -> Path:
     """Write the document atomically (temporary file, then rename), so readers never see half of it."""
     metadata_dir.mkdir(parents=True, exist_ok=True)
     target = metadata_path(metadata_dir, meta.name)
-    text = json.dumps(meta.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{meta.name}.", suffix=".json.tmp", dir=metadata_dir)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomically(target, json.dumps(meta.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 def read_metadata(metadata_dir: Path, name: str) -> SnapshotMetadata:

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config
+from seedkit.engine.connect import open_engine
 from seedkit.engine.identity import restart_identities
-from seedkit.errors import ConnectionFailedError, ProductionGuardError, SeedError, SeedkitError
+from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area
 from seedkit.seeding.context import AreaContext, Credentials, RunContext
 from seedkit.seeding.enrichers import Gap
@@ -197,14 +198,8 @@ def _guard_production(config: Config, engine: Engine, environ: Mapping[str, str]
 
 
 def _connect(url: str) -> Engine:
-    try:
-        return create_engine(url)
-    except ModuleNotFoundError as exc:
-        raise ConnectionFailedError(f"no driver for {url.split(':', 1)[0]}: {exc}",
-                                    hint="pip install 'seedkit[postgresql]' or 'seedkit[mysql]'") from exc
-    except Exception as exc:
-        raise ConnectionFailedError(f"cannot use the {url.split(':', 1)[0]} database URL: {exc}",
-                                    hint="check --db / SEEDKIT_DATABASE_URL") from exc
+    # The engine's opener: the same drivers for mysql:// and postgresql:// URLs, and the same errors.
+    return open_engine(url)
 
 
 def _describe(exc: BaseException) -> str:
