@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config
-from seedkit.engine.connect import open_engine
+from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.identity import restart_identities
 from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area
@@ -97,37 +97,40 @@ def seed(db: str | Engine, *, config: Config | None = None, profile: str | None 
     run = RunContext(seed, chosen, Credentials.from_environ(env))
     engine, owned = (db, False) if isinstance(db, Engine) else (_connect(db), True)
     try:
-        _guard_production(config, engine, env, allow_production)
-        skipped = [f"{a.name}: phase {a.phase} is after phase {phase}" for a in selected if a not in planned]
-        if audit:
-            gaps = _audit(engine, seeds, planned)
-            return SeedReport({}, skipped, [], gaps, time.perf_counter() - started, chosen.name, seed)
-        if seeds.create_tables:
-            seeds.metadata.create_all(engine)
-        created = {name: 0 for area in planned for name in area.owned_tables}
-        if clear:
-            _clear(engine, seeds, planned)
-        errors: list[str] = []
-        failed: set[str] = set()
-        for area in planned:
-            blocked = [name for name in area.requires if name in failed]
-            if blocked:
-                failed.add(area.name)
-                skipped.append(f"{area.name}: skipped because {', '.join(blocked)} did not run")
-                _emit(progress, ProgressEvent(area.name, "skipped", message=skipped[-1]))
-                continue
-            try:
-                written, note = _run_area(engine, seeds, run, area, clear, progress)
-            except Exception as exc:  # seed code is user code: report any failure against its area and go on
-                failed.add(area.name)
-                errors.append(f"{area.name}: {_describe(exc)}")
-                _emit(progress, ProgressEvent(area.name, "failed", message=errors[-1]))
-                continue
-            for table, rows in written.items():
-                created[table] = created.get(table, 0) + rows
-            if note:
-                skipped.append(note)
-        return SeedReport(created, skipped, errors, [], time.perf_counter() - started, chosen.name, seed)
+        # Failures reaching the database (wrong URL, missing database) are one clear error; failures inside an
+        # area are caught per area below and reported in the summary.
+        with database_errors(engine, "seeding", SeedError):
+            _guard_production(config, engine, env, allow_production)
+            skipped = [f"{a.name}: phase {a.phase} is after phase {phase}" for a in selected if a not in planned]
+            if audit:
+                gaps = _audit(engine, seeds, planned)
+                return SeedReport({}, skipped, [], gaps, time.perf_counter() - started, chosen.name, seed)
+            if seeds.create_tables:
+                seeds.metadata.create_all(engine)
+            created = {name: 0 for area in planned for name in area.owned_tables}
+            if clear:
+                _clear(engine, seeds, planned)
+            errors: list[str] = []
+            failed: set[str] = set()
+            for area in planned:
+                blocked = [name for name in area.requires if name in failed]
+                if blocked:
+                    failed.add(area.name)
+                    skipped.append(f"{area.name}: skipped because {', '.join(blocked)} did not run")
+                    _emit(progress, ProgressEvent(area.name, "skipped", message=skipped[-1]))
+                    continue
+                try:
+                    written, note = _run_area(engine, seeds, run, area, clear, progress)
+                except Exception as exc:  # seed code is user code: report any failure against its area and go on
+                    failed.add(area.name)
+                    errors.append(f"{area.name}: {_describe(exc)}")
+                    _emit(progress, ProgressEvent(area.name, "failed", message=errors[-1]))
+                    continue
+                for table, rows in written.items():
+                    created[table] = created.get(table, 0) + rows
+                if note:
+                    skipped.append(note)
+            return SeedReport(created, skipped, errors, [], time.perf_counter() - started, chosen.name, seed)
     finally:
         if owned:
             engine.dispose()
