@@ -113,3 +113,10 @@ def test_seed_refuses_production_and_says_how_to_override(project, monkeypatch):
 def test_unknown_profile_is_one_clear_line(project):
     code, _, err = run_main("seed", "--profile", "huge")
     assert code == 1 and "huge" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["mysql://root@127.0.0.1:1/seedkit_nowhere", "postgresql://postgres@127.0.0.1:1/x"])
+def test_seed_into_an_unreachable_database_is_one_clear_line(project, url):
+    code, _, err = run_main("seed", "--db", url)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert err.startswith("seedkit: error: cannot connect to") and "Traceback" not in err
