@@ -11,6 +11,11 @@ restore --strategy clone``. SQLite: the same shape; a file copy against ``seedki
 seedkit command runs as a subprocess whose peak RSS is taken with getrusage(RUSAGE_CHILDREN) in a wrapper process.
 ``--big-rows`` adds one table of that many rows (default 5 M) to check that memory stays bounded.
 
+MariaDB/MySQL (``--mysql``, default root at 127.0.0.1:3306; ``--mysql-only`` skips the rest): one table of
+``--mysql-rows`` rows (8 mixed columns, a secondary index), then ``mysql`` loading a ``mysqldump --no-create-info``
+against ``seedkit restore --strategy load`` (LOAD DATA LOCAL INFILE) and the same restore forced onto its INSERT
+fallback, each into the emptied table (TRUNCATE before every run, not timed).
+
 Prints medians with the spread and the ratio seedkit/reference, and writes every raw number to bench/results/.
 Only databases named seedkit_bench_<pid>_* are created, and they are dropped at the end.
 """
@@ -32,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import urllib.parse
+
 import psycopg
 from psycopg import sql
 
@@ -41,6 +48,9 @@ import dataset  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SEEDKIT = [sys.executable, "-m", "seedkit"]
 # Runs a command and prints its peak RSS (KiB): RUSAGE_CHILDREN of a process whose only child is the command.
+# seedkit with LOAD DATA LOCAL INFILE switched off: the MySQL restore's INSERT fallback.
+SEEDKIT_INSERTS = [sys.executable, "-c", "import sys; from seedkit.dialects.mysql import MySQLDialect; "
+                   "MySQLDialect.load_data_infile = False; sys.argv[0] = 'seedkit'; from seedkit.cli import main; main()"]
 RSS_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 TARGETS = {  # measurement: (reference, highest acceptable ratio)
@@ -50,6 +60,7 @@ TARGETS = {  # measurement: (reference, highest acceptable ratio)
     "restore (load) vs full -j2": ("pg_restore full -j2", 1.0),
     "restore (clone)": ("CREATE DATABASE TEMPLATE + DROP", 1.2),
     "sqlite restore (clone)": ("file copy", 2.0),
+    "mysql restore (load)": ("mysql < mysqldump --no-create-info", 1.0),
 }
 RSS_LIMIT_MB = 256
 
@@ -58,9 +69,11 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.prefix = f"seedkit_bench_{os.getpid()}"
-        self.server = psycopg.connect(args.pg_dsn, dbname="postgres", autocommit=True)
+        self.server = None if args.mysql_only else psycopg.connect(args.pg_dsn, dbname="postgres", autocommit=True)
         self.work = Path(tempfile.mkdtemp(prefix="seedkit-bench-"))
         self.created: list[str] = []
+        self.mysql_created: list[str] = []
+        self.mysql_client: list[str] = ["mysql"]
         self.results: dict[str, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- helpers
@@ -100,8 +113,8 @@ class Bench:
             raise SystemExit(f"failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")
         return seconds, int(done.stderr.strip().splitlines()[-1])
 
-    def seedkit(self, url: str, *args: str) -> tuple[float, int]:
-        return self.run([*SEEDKIT, "--db", url, "--quiet", "--snapshots-dir", str(self.work / "snapshots"),
+    def seedkit(self, url: str, *args: str, command: list[str] = SEEDKIT) -> tuple[float, int]:
+        return self.run([*command, "--db", url, "--quiet", "--snapshots-dir", str(self.work / "snapshots"),
                          "--metadata-dir", str(self.work / "metadata"), *args], cwd=self.work)
 
     def measure(self, name: str, action: Callable[[], tuple[float, int] | float], prepare: Callable[[], None] | None = None,
@@ -186,6 +199,71 @@ class Bench:
                      lambda: self.seedkit(self.url(big), "restore", "big", "--strategy", "load"))
         self.drop_db(big)
 
+    # ---------------------------------------------------------------- MariaDB/MySQL
+    def mysql(self) -> None:
+        rows = self.args.mysql_rows
+        parts = urllib.parse.urlsplit(self.args.mysql_url)
+        client = ["mysql", f"-h{parts.hostname or '127.0.0.1'}", f"-P{parts.port or 3306}", f"-u{parts.username or 'root'}"]
+        if parts.password:
+            client.append(f"-p{urllib.parse.unquote(parts.password)}")
+        base = f"mysql://{parts.netloc}"
+        self.mysql_client = client
+        source, target = self.db("src"), self.db("target")
+
+        def execute(database: str, statement: str) -> None:
+            subprocess.run([*client, database, "-e", statement], check=True)
+
+        def count(database: str) -> int:
+            out = subprocess.run([*client, database, "-N", "-e", "SELECT COUNT(*) FROM items"], check=True,
+                                 capture_output=True, text=True).stdout
+            return int(out.strip())
+
+        print(f"MariaDB/MySQL: building {rows:,} rows in {source}", flush=True)
+        started = time.perf_counter()
+        table = ("CREATE TABLE items (id INT PRIMARY KEY, n INT NOT NULL, amount DECIMAL(12, 2), score DOUBLE, "
+                 "name VARCHAR(64) NOT NULL, created DATETIME(6), day DATE, flag TINYINT, KEY (n)) ENGINE = InnoDB")
+        digits = max(1, len(str(max(rows - 1, 1))))
+        numbers = " + ".join(f"d{i}.d * {10 ** i}" for i in range(digits))
+        joins = ", ".join(f"digits AS d{i}" for i in range(digits))
+        for name in (source, target):
+            execute("", f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            self.mysql_created.append(name)
+            execute(name, table)
+        execute(source, "CREATE TABLE digits (d INT); INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9); "
+                        f"INSERT INTO items SELECT g, g * 7 % 100003, IF(g % 10 = 0, NULL, (g % 1000000) / 100), g / 3.0, "
+                        "CONCAT('name ', g, ' \\t é'), TIMESTAMP('2020-01-01') + INTERVAL g SECOND, "
+                        "IF(g % 7 = 0, NULL, DATE('2000-01-01') + INTERVAL g % 9000 DAY), g % 2 "
+                        f"FROM (SELECT {numbers} + 1 AS g FROM {joins}) AS numbers WHERE g <= {rows}; DROP TABLE digits")
+        print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
+        self.results["mysql dataset"] = {"rows": rows}
+        dump = self.work / "mysql-data.sql"
+        with dump.open("w") as out:
+            subprocess.run(["mysqldump", *client[1:], "--single-transaction", "--no-create-info", source, "items"],
+                           check=True, stdout=out)
+        self.seedkit(f"{base}/{source}", "snapshot", "bench-mysql", "--force")
+
+        def emptied() -> None:
+            execute(target, "TRUNCATE items")
+
+        def checked(action: Callable[[], tuple[float, int]]) -> tuple[float, int]:
+            result = action()
+            if count(target) != rows:
+                raise SystemExit(f"{target}.items does not hold {rows} rows after the load")
+            return result
+
+        self.measure("mysql < mysqldump --no-create-info",
+                     lambda: checked(lambda: self.run([*client, target, "-e", f"source {dump}"])), prepare=emptied)
+        self.measure("mysql seedkit restore --strategy load",
+                     lambda: checked(lambda: self.seedkit(f"{base}/{target}", "restore", "bench-mysql", "--strategy", "load")),
+                     prepare=emptied)
+        self.measure("mysql seedkit restore --strategy load (INSERT fallback)",
+                     lambda: checked(lambda: self.seedkit(f"{base}/{target}", "restore", "bench-mysql", "--strategy", "load",
+                                                          command=SEEDKIT_INSERTS)),
+                     prepare=emptied)
+        for name in (source, target):
+            execute("", f"DROP DATABASE IF EXISTS `{name}`")
+        self.mysql_created.clear()
+
     # ---------------------------------------------------------------- SQLite
     def sqlite(self) -> None:
         source = self.work / "source.db"
@@ -227,6 +305,8 @@ class Bench:
             ("restore (load) vs full -j2", median("seedkit restore --strategy load"), median("pg_restore full -j2")),
             ("restore (clone)", median("seedkit restore --strategy clone"), median("CREATE DATABASE TEMPLATE + DROP")),
             ("sqlite restore (clone)", median("sqlite seedkit restore --strategy clone"), median("sqlite file copy")),
+            ("mysql restore (load)", median("mysql seedkit restore --strategy load"),
+             median("mysql < mysqldump --no-create-info")),
         ]
         lines = ["| measurement | seedkit | reference | ratio | target | met |", "|---|---|---|---|---|---|"]
         summary = []
@@ -252,7 +332,10 @@ class Bench:
     def close(self) -> None:
         for name in self.created:
             self.drop_db(name)
-        self.server.close()
+        if self.server is not None:
+            self.server.close()
+        for name in self.mysql_created:
+            subprocess.run([*self.mysql_client, "-e", f"DROP DATABASE IF EXISTS `{name}`"], check=False)
         shutil.rmtree(self.work, ignore_errors=True)
 
 
@@ -279,6 +362,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement")
     parser.add_argument("--big-rows", type=int, default=5_000_000, help="rows of the bounded-memory table (0: skip)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
+    parser.add_argument("--mysql", action="store_true", help="add the MariaDB/MySQL comparison")
+    parser.add_argument("--mysql-only", action="store_true", help="run only the MariaDB/MySQL comparison")
+    parser.add_argument("--mysql-rows", type=int, default=1_000_000, help="rows of the MariaDB/MySQL table")
+    parser.add_argument("--mysql-url", default=os.environ.get("SEEDKIT_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306"))
     parser.add_argument("--pg-url", default=os.environ.get("SEEDKIT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
     url = args.pg_url.rstrip("/")
@@ -287,13 +374,19 @@ def main() -> None:
     started = time.perf_counter()
     try:
         info = machine()
-        info["postgresql"] = bench.server.execute("SHOW server_version").fetchone()[0]
+        if bench.server is not None:
+            info["postgresql"] = bench.server.execute("SHOW server_version").fetchone()[0]
+        if args.mysql or args.mysql_only:
+            info["mysql"] = subprocess.run(["mysql", "--version"], capture_output=True, text=True).stdout.strip()
         print(f"machine: {info}", flush=True)
-        bench.postgresql()
-        if not args.no_sqlite:
-            bench.sqlite()
-        if args.big_rows:
-            bench.big_table()
+        if not args.mysql_only:
+            bench.postgresql()
+            if not args.no_sqlite:
+                bench.sqlite()
+            if args.big_rows:
+                bench.big_table()
+        if args.mysql or args.mysql_only:
+            bench.mysql()
         summary = bench.report()
     finally:
         bench.close()

@@ -26,7 +26,8 @@ from backends import connect_raw, run_statements
 from dbstate import DatabaseState, assert_same_state, database_state, foreign_key_violations
 from helpers import config_for, metadata_document, replace_table_file
 from schemas import load_case_schema
-from seedkit.dialects.mysql import column_mapping, strip_definer
+from seedkit.dialects.mysql import MySQLDialect, column_mapping, load_data_file, strip_definer
+from seedkit.engine import connect
 
 pytestmark = pytest.mark.mysql
 
@@ -160,6 +161,32 @@ def test_round_trip_into_prefilled_database_replaces_its_data_without_firing_tri
         ("2001-02-03 04:05:06.000000",), ("2001-02-03 04:05:07.000000",)]
 
 
+def test_refused_local_infile_falls_back_to_inserts_for_the_whole_restore(snapshot, prefilled, monkeypatch):
+    config, before, _ = snapshot
+    # A client without the LOCAL INFILE capability: the server refuses LOAD DATA LOCAL as it does with local_infile off.
+    monkeypatch.setattr(connect, "_engine_options", lambda url: {"connect_args": {"connect_timeout": 5}})
+    calls: dict[str, list[bool]] = {"load": [], "insert": []}
+    load_data, insert = MySQLDialect._load_data, MySQLDialect._insert
+
+    def spy_load(self, *args):
+        calls["load"].append(load_data(self, *args))
+        return calls["load"][-1]
+
+    def spy_insert(self, *args):
+        calls["insert"].append(True)
+        return insert(self, *args)
+
+    monkeypatch.setattr(MySQLDialect, "_load_data", spy_load)
+    monkeypatch.setattr(MySQLDialect, "_insert", spy_insert)
+
+    seedkit.restore(prefilled, "cases", config=config)
+
+    assert calls["load"] == [False]  # refused once, then never tried again
+    assert len(calls["insert"]) > 1
+    assert_same(before, comparable_state(prefilled))
+    assert foreign_key_violations(prefilled) == []
+
+
 def test_views_are_skipped_with_a_reason_and_recreated_in_dependency_order(snapshot, new_mysql):
     config, _, report = snapshot
     skipped = {s["name"]: s for s in report.skipped}
@@ -268,6 +295,21 @@ def test_schema_ddl_carries_no_definer():
 ])
 def test_column_mapping_is_exact(data_type, column_type, precision, scale, expected):
     assert column_mapping(data_type, column_type, precision, scale)[0] == expected
+
+
+def test_load_data_file_escapes_text_writes_nulls_hex_and_plain_decimals():
+    batch = pa.record_batch({
+        "i": pa.array([1, None, 3], pa.int64()),
+        "s": pa.array(["a\tb\nc\\d\0e", "\\N", None]),
+        "b": pa.array([b"zz", b"\x00\xff", b"", None], pa.binary()).slice(1),
+        "d": pa.array([decimal.Decimal("-1E-30"), decimal.Decimal(0), None], pa.decimal256(65, 30)),
+    })
+    assert bytes(load_data_file(batch)).split(b"\n") == [
+        b"1\ta\\tb\\nc\\\\d\\0e\t00ff\t-0.000000000000000000000000000001",
+        b"\\N\t\\\\N\t\t0.000000000000000000000000000000",
+        b"3\t\\N\t\\N\t\\N",
+        b"",
+    ]
 
 
 # --- refusals and failures -----------------------------------------------------------------------------------------

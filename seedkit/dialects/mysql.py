@@ -14,7 +14,10 @@ Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRI
    nothing. The data transaction then runs on one connection with ``FOREIGN_KEY_CHECKS=0`` (cycles and
    self-references load in any order), ``sql_mode`` strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC.
    ``UNIQUE_CHECKS`` stays on: with it off InnoDB may let a duplicate into a unique secondary index unnoticed;
-3. tables are emptied with ``DELETE`` (TRUNCATE would commit), children first, then loaded with multi-row INSERTs;
+3. tables are emptied with ``DELETE`` (TRUNCATE would commit), children first, then loaded batch by batch with
+   ``LOAD DATA LOCAL INFILE`` (transactional on InnoDB) from a tab-separated file rendered by Arrow. With LOCAL the
+   server turns duplicate keys and refused values into warnings, so each batch must load every row with no warning
+   or the restore fails and rolls back. When the server or client refuses LOCAL INFILE, multi-row INSERTs instead;
 4. with foreign-key checks off, InnoDB never looks at the restored rows, so every foreign key is checked with one
    anti-join per constraint before COMMIT; an orphan fails the restore and rolls it back;
 5. AUTO_INCREMENT counters (``ALTER TABLE``, DDL) are recorded during the transaction and applied after COMMIT;
@@ -32,7 +35,9 @@ change are detached from the pool and closed, so no other user of the engine inh
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +45,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pymysql
 import sqlalchemy as sa
 from pymysql.cursors import SSCursor
 
@@ -69,6 +75,9 @@ SQL_MODE_WORDS = re.compile(r"^[A-Z0-9_,]*$")
 # Strict, so a value the column cannot hold fails the restore instead of being truncated with a warning;
 # NO_AUTO_VALUE_ON_ZERO, so a row with id 0 keeps id 0 instead of taking the next counter value.
 RESTORE_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+# ER_NOT_ALLOWED_COMMAND (local_infile off, or a client without the capability), MySQL 8's
+# ER_CLIENT_LOCAL_FILES_DISABLED, MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED.
+LOCAL_INFILE_REFUSED = {1148, 3948, 4166}
 SKIPPED_KINDS = {"VIEW": ("view", "views hold no data"),
                  "SYSTEM VERSIONED": ("system-versioned table", "its row history cannot be written back"),
                  "SEQUENCE": ("sequence", "sequences are not snapshotted")}
@@ -92,11 +101,15 @@ class MySQLDialect(BaseDialect):
     batch_rows = 20_000
     # Bytes of VALUES text per INSERT: far below max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8).
     statement_bytes = 2 * 1024 * 1024
+    # Batches load with LOAD DATA LOCAL INFILE; with False (or when it is refused), with multi-row INSERTs.
+    load_data_infile = True
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
         self._counters: list[tuple[TableRef, int]] = []
         self._created_views: list[TableRef] = []
+        # None until the first LOAD DATA LOCAL INFILE tells whether server and client allow it.
+        self._local_infile: bool | None = None
 
     def quote(self, identifier: str) -> str:
         # SQLAlchemy's preparer doubles '%' for pymysql's formatting; statements here go to the cursor as written,
@@ -153,7 +166,8 @@ class MySQLDialect(BaseDialect):
                 raise DumpFailedError(f"table {ref.key}: column {name} has type {column_type}, which seedkit cannot "
                                       "store exactly", hint="change the column's type, or leave the table out")
             select = read_as.format(self.quote(name)) if read_as else None
-            columns.append(ColumnInfo(name, column_type.lower(), nullable == "YES", arrow, select_sql=select))
+            notes = (("auto_increment", True),) if "auto_increment" in (extra or "").lower() else ()
+            columns.append(ColumnInfo(name, column_type.lower(), nullable == "YES", arrow, select_sql=select, extra=notes))
         return columns
 
     def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
@@ -310,18 +324,82 @@ class MySQLDialect(BaseDialect):
         _execute(conn, *(f"DELETE FROM {self.qualified(t.ref)}" for t in reversed(tables)))
 
     def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
-        """Multi-row INSERTs of at most ``statement_bytes``, their VALUES rendered column by column in Arrow."""
+        """Each batch as a ``LOAD DATA LOCAL INFILE`` of a tab-separated file rendered by Arrow (see :func:`load_data_file`).
+
+        When the server or the client refuses LOCAL INFILE, the batch and every later one go in as multi-row INSERTs of
+        at most ``statement_bytes``, their VALUES rendered column by column in Arrow.
+        """
         cursor = _raw(conn).cursor()
         rows = 0
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            names = ", ".join(self.quote(n) for n in batch.schema.names)
-            prefix = f"INSERT INTO {self.qualified(table.ref)} ({names}) VALUES "
-            for values in _statement_chunks(row_literals(batch, _raw(conn).escape), self.statement_bytes):
-                cursor.execute(prefix + values)
-            rows += batch.num_rows
+        try:
+            with tempfile.TemporaryDirectory(prefix="seedkit-load-") as folder:
+                path = os.path.join(folder, "batch.tsv")
+                for batch in batches:
+                    if batch.num_rows == 0:
+                        continue
+                    if not (self.load_data_infile and self._local_infile is not False
+                            and self._load_data(cursor, table, batch, path)):
+                        self._insert(cursor, table, batch)
+                    rows += batch.num_rows
+        finally:
+            cursor.close()
         return rows
+
+    def _insert(self, cursor: Any, table: TableInfo, batch: pa.RecordBatch) -> None:
+        names = ", ".join(self.quote(n) for n in batch.schema.names)
+        prefix = f"INSERT INTO {self.qualified(table.ref)} ({names}) VALUES "
+        for values in _statement_chunks(row_literals(batch, cursor.connection.escape), self.statement_bytes):
+            cursor.execute(prefix + values)
+
+    def _load_data(self, cursor: Any, table: TableInfo, batch: pa.RecordBatch, path: str) -> bool:
+        """Load ``batch`` with LOAD DATA LOCAL INFILE through the file ``path``; False (nothing loaded) when LOCAL
+        INFILE is refused.
+
+        With LOCAL the server downgrades duplicate keys and values strict mode would refuse to warnings (IGNORE
+        semantics), so a short row count or any warning fails the restore, which then rolls back.
+        """
+        by_name = {c.name: c for c in table.columns}
+        targets, assignments = [], []
+        for index, field in enumerate(batch.schema):
+            name, column = self.quote(field.name), by_name.get(field.name)
+            if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+                targets.append(f"@v{index}")
+                assignments.append(f"{name} = UNHEX(@v{index})")
+            elif column is not None and column.sql_type.startswith(("bit", "year")):
+                # As text, a BIT column takes the field's bytes, not the number they spell, and YEAR reads '0' as
+                # 2000: both take the number.
+                number = "UNSIGNED" if column.sql_type.startswith("bit") else "SIGNED"
+                targets.append(f"@v{index}")
+                assignments.append(f"{name} = CAST(@v{index} AS {number})")
+            elif column is not None and column.note("auto_increment"):
+                # MariaDB 10.11: loaded directly by a statement with a SET clause, id 0 takes the next counter value
+                # despite NO_AUTO_VALUE_ON_ZERO; assigned from a variable, it stays 0.
+                targets.append(f"@v{index}")
+                assignments.append(f"{name} = @v{index}")
+            else:
+                targets.append(name)
+        with open(path, "wb") as out:
+            out.write(load_data_file(batch))
+        statement = (f"LOAD DATA LOCAL INFILE {cursor.connection.escape(path)} INTO TABLE {self.qualified(table.ref)} "
+                     "CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+                     f"({', '.join(targets)})" + (f" SET {', '.join(assignments)}" if assignments else ""))
+        try:
+            loaded = cursor.execute(statement)
+        except pymysql.err.MySQLError as exc:
+            if self._local_infile is None and exc.args and exc.args[0] in LOCAL_INFILE_REFUSED:
+                self._local_infile = False
+                return False
+            raise
+        self._local_infile = True
+        problems = cursor.connection.show_warnings() if cursor.warning_count else ()
+        if problems:
+            # The first warning as the error INSERT would have raised: the engine reports it like any driver error.
+            _, code, message = problems[0]
+            raise pymysql.err.error_map.get(code, pymysql.err.DataError)(
+                code, f"{message} (LOAD DATA LOCAL INFILE, {batch.num_rows} rows sent, {loaded} loaded)")
+        if loaded != batch.num_rows:
+            raise pymysql.err.DataError(0, f"LOAD DATA LOCAL INFILE loaded {loaded} of {batch.num_rows} rows")
+        return True
 
     def after_load(self, conn: sa.Connection, tables: Sequence[TableInfo], state: Any) -> None:
         """Check every foreign key of the loaded tables: with the checks off, InnoDB did not."""
@@ -515,6 +593,56 @@ def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array
     else:
         text = pa.array([None if v is None else escape(v) for v in column.to_pylist()], pa.string())
     return pc.fill_null(text, "NULL")
+
+
+def load_data_file(batch: pa.RecordBatch) -> pa.Buffer:
+    """``batch`` as LOAD DATA's default text format: tab-separated, one row a line, ``\\N`` for NULL, backslash escapes.
+
+    Every column is rendered by Arrow kernels, with no Python per row except for TIME values and the few decimals
+    Arrow writes with an exponent. Binary values are hex (the statement UNHEXes them), BIT values numbers.
+    """
+    columns = [pc.fill_null(_field_text(column), "\\N") for column in batch.columns]
+    joined = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
+    lines = pc.binary_join_element_wise(joined, "\n", "")
+    offsets = pa.Array.from_buffers(pa.int32(), lines.offset + len(lines) + 1, [None, lines.buffers()[1]])
+    return lines.buffers()[2][offsets[lines.offset].as_py():offsets[-1].as_py()]
+
+
+def _field_text(column: pa.Array) -> pa.Array:
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        return pc.cast(column, pa.string())
+    if pa.types.is_floating(kind):
+        # float32 widened first, as for INSERT: the server reads the text as a double and narrows it again.
+        return pc.cast(pc.cast(column, pa.float64()), pa.string())
+    if pa.types.is_decimal(kind):
+        text = pc.cast(column, pa.string())
+        exponent = pc.match_substring(text, "E")
+        if pc.any(exponent).as_py():  # e.g. "-1E-30", "0E-30": written out in full, as the column holds it
+            fixed = [format(v, "f") for v in pc.filter(column, exponent).to_pylist()]
+            text = pc.replace_with_mask(text, exponent, pa.array(fixed, pa.string()))
+        return text
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        for special, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\0", "\\0")):
+            column = pc.replace_substring(column, special, escaped)
+        return column.cast(pa.string())
+    if pa.types.is_duration(kind):
+        return pa.array([_time_literal(v) for v in pc.cast(column, pa.int64()).to_pylist()], pa.string())
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return _hex(column)
+    raise TypeError(f"no LOAD DATA text form for {kind}")
+
+
+def _hex(column: pa.Array) -> pa.Array:
+    """Binary values as lowercase hex text: the whole data buffer in one ``hex()``, the offsets doubled."""
+    column = column.cast(pa.large_binary())
+    validity, offsets_buffer, data_buffer = column.buffers()
+    offsets = pa.Array.from_buffers(pa.int64(), column.offset + len(column) + 1, [None, offsets_buffer])
+    end = offsets[-1].as_py()
+    digits = memoryview(data_buffer)[:end].hex().encode("ascii") if data_buffer is not None and end else b""
+    text = pa.LargeStringArray.from_buffers(len(column), pc.multiply(offsets, 2).buffers()[1], pa.py_buffer(digits),
+                                            validity, offset=column.offset)
+    return text.cast(pa.string())
 
 
 def _quoted(text: pa.Array) -> pa.Array:
