@@ -149,6 +149,54 @@ def test_round_trip_into_fresh_database_is_exact(source: str, new_pg: Callable[[
     assert run_sql(target, "SELECT products, priced FROM mv_product_counts") == [(2, 1)]
 
 
+def test_fast_reader_and_copy_csv_read_the_same_values(source: str, new_pg: Callable[[], str], config: Config,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ADBC binary-COPY reader (postgresql-fast extra) and the COPY CSV fallback give the same files' contents;
+    the fallback's snapshot round-trips exactly on its own."""
+    pytest.importorskip("adbc_driver_postgresql")
+    from seedkit.dialects import postgresql_adbc
+
+    monkeypatch.delenv("SEEDKIT_POSTGRESQL_ADBC", raising=False)
+    calls = []
+    read = postgresql_adbc.read_batches
+    monkeypatch.setattr(postgresql_adbc, "read_batches", lambda *a, **k: calls.append(a[1]) or read(*a, **k))
+    api.snapshot(source, "fast", config=config)
+    assert calls, "the ADBC reader was not used"
+    monkeypatch.setattr(postgresql_adbc, "enabled", lambda: False)  # as without the extra installed
+    calls.clear()
+    api.snapshot(source, "csv", config=config)
+    assert not calls
+    fast, csv = read_metadata(config.metadata_dir, "fast"), read_metadata(config.metadata_dir, "csv")
+    assert [(t.name, t.rows, t.content_digest) for t in fast.tables] == \
+        [(t.name, t.rows, t.content_digest) for t in csv.tables]
+    for entry in fast.tables:  # repr: NaN equals NaN, and -0.0 differs from 0.0
+        fast_table, csv_table = (pq.read_table(config.snapshots_dir / name / entry.file) for name in ("fast", "csv"))
+        assert fast_table.schema == csv_table.schema, entry.name
+        assert repr(fast_table.to_pylist()) == repr(csv_table.to_pylist()), entry.name
+    target = new_pg()
+    api.restore(target, "csv", config=config)
+    assert_restored_exactly(source, target)
+
+
+def test_fast_reader_that_cannot_connect_falls_back_to_copy_csv(source: str, config: Config,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("adbc_driver_postgresql")
+    from seedkit.dialects import postgresql_adbc
+
+    monkeypatch.delenv("SEEDKIT_POSTGRESQL_ADBC", raising=False)
+    assert postgresql_adbc.enabled()
+
+    def refuse(*args: Any) -> None:
+        from adbc_driver_manager import AdbcStatusCode
+        raise postgresql_adbc.dbapi.OperationalError("refused", status_code=AdbcStatusCode.IO)
+    monkeypatch.setattr(postgresql_adbc, "_connect", refuse)
+    report = api.snapshot(source, "csv", config=config)
+    assert "reading COPY CSV instead" in caplog.text
+    assert read_metadata(config.metadata_dir, "csv").table("type_matrix").rows == \
+        next(t.rows for t in report.tables if t.name == "type_matrix") > 0
+
+
 def test_round_trip_into_prefilled_database_replaces_its_data(source: str, new_pg: Callable[[], str],
                                                                config: Config) -> None:
     api.snapshot(source, "case", config=config)

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
+from seedkit.dialects import postgresql_adbc
 from seedkit.engine.cache import ReadyCopy
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
@@ -189,6 +190,7 @@ class PostgreSQLDialect(BaseDialect):
                     _set_local(conn, SESSION_SETTINGS)
                     yield conn
             finally:
+                postgresql_adbc.close_reader(conn.info)
                 conn.info.pop(SNAPSHOT_KEY, None)  # the pooled connection outlives this transaction's snapshot
 
     @contextmanager
@@ -206,6 +208,7 @@ class PostgreSQLDialect(BaseDialect):
                 raw.execute(pg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(pg_sql.Literal(snapshot)))
                 reader.info[SNAPSHOT_KEY] = snapshot
                 stack.callback(reader.info.pop, SNAPSHOT_KEY, None)
+                stack.callback(postgresql_adbc.close_reader, reader.info)
                 _set_local(reader, SESSION_SETTINGS)
                 readers.append(reader)
             yield readers
@@ -368,12 +371,28 @@ class PostgreSQLDialect(BaseDialect):
 
     # ------------------------------------------------------------------ reading
     def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
-        """Rows in key order through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow with the column types
-        chosen by ``reflect``: no value becomes a Python object, and at most a few batches are in memory."""
+        """Rows in key order with the column types chosen by ``reflect``; no value becomes a Python object, and at
+        most a few batches are in memory. With ``adbc-driver-postgresql`` installed (the ``postgresql-fast``
+        extra) the rows come as binary COPY decoded in C++ by a second connection in the same snapshot (see
+        ``postgresql_adbc``); otherwise through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow."""
         schema = self.arrow_schema(table)
+        fast = postgresql_adbc.reader_for(conn.info, self.engine.url, _exported_snapshot(conn), SESSION_SETTINGS) \
+            if postgresql_adbc.enabled() else None
+        if fast is not None:
+            yield from postgresql_adbc.read_batches(fast, self._fast_select_sql(table), schema, self.batch_rows)
+            return
         with _raw(conn).cursor() as cursor:
             with cursor.copy(f"COPY ({self.select_sql(table)}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
                 yield from csv_rows_to_batches(copy, schema, self.batch_rows)
+
+    def _fast_select_sql(self, table: TableInfo) -> str:
+        """``select_sql`` with numeric(p, s) columns read as the server's text, which Arrow casts to decimal128(p, s)
+        exactly: the driver's own decoding of binary numeric takes twice as long (1.2 M values: 0.37 s against
+        0.21 s). The ORDER BY is the same, so both readers write the same rows in the same order."""
+        items = [c.select_sql or (f"{self.quote(c.name)}::text" if pa.types.is_decimal(c.arrow_type)
+                                  else self.quote(c.name)) for c in table.columns]
+        order = ", ".join(self.order_by(table))
+        return f"SELECT {', '.join(items)} FROM {self.qualified(table.ref)}" + (f" ORDER BY {order}" if order else "")
 
     def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         """Every sequence in the dumped schemas or used by a dumped column, and which columns use which."""
