@@ -165,14 +165,11 @@ def restore_snapshot(
 
 def _target_accepts_clone(dialect: BaseDialect, meta: SnapshotMetadata, allow_drift: bool) -> bool:
     """A clone replaces the schema too: only take it when the target is empty or already has the snapshot's schema."""
-    schema_list = _schema_list(dialect, meta)
     with dialect.engine.connect() as conn:
+        schema_list = _schema_list(dialect, conn, meta)
         if dialect.target_is_empty(conn, schema_list):
             return True
-        refs, _ = dialect.list_tables(conn, schema_list)
-        differences = schema_differences(meta.schema, normalised_schema(dialect.reflect(conn, refs, for_dump=False)))
-    if differences and not allow_drift:
-        raise _mismatch(meta, differences)
+        _, differences = _compare_schema(dialect, conn, meta, schema_list, allow_drift)
     return not differences
 
 
@@ -187,8 +184,8 @@ def _keep_ready_copy(dialect: BaseDialect, cache_dir: Path, key: str, meta: Snap
 
 def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_drift: bool, progress: Progress,
              started: float) -> RestoreReport:
-    schema_list = _schema_list(dialect, meta)
     with dialect.engine.connect() as conn:
+        schema_list = _schema_list(dialect, conn, meta)
         empty = dialect.target_is_empty(conn, schema_list)
     ddl = _read_ddl(meta, folder) if empty else []
     created: list[TableRef] = []
@@ -218,11 +215,22 @@ def _restore(dialect: BaseDialect, meta: SnapshotMetadata, folder: Path, allow_d
     return RestoreReport(meta.name, meta.content_hash, reports, time.perf_counter() - started, empty, skipped)
 
 
-def _schema_list(dialect: BaseDialect, meta: SnapshotMetadata) -> list[str | None]:
+def _schema_list(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata) -> list[str | None]:
     schemas = sorted({t.schema for t in meta.tables if t.schema is not None})
-    with dialect.engine.connect() as conn:
-        schema_list = dialect.schemas(conn, schemas) if schemas else [None]
+    schema_list = dialect.schemas(conn, schemas) if schemas else [None]
     return schema_list if None in schema_list else [None, *schema_list]
+
+
+def _compare_schema(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata,
+                    schema_list: Sequence[str | None], allow_drift: bool) -> tuple[dict[str, TableInfo], list[str]]:
+    """The target's tables, and how its schema differs from the snapshot's; a difference is refused unless
+    ``allow_drift``."""
+    refs, _ = dialect.list_tables(conn, schema_list)
+    target = {t.key: t for t in dialect.reflect(conn, refs, for_dump=False)}
+    differences = schema_differences(meta.schema, normalised_schema(target.values()))
+    if differences and not allow_drift:
+        raise _mismatch(meta, differences)
+    return target, differences
 
 
 def _mismatch(meta: SnapshotMetadata, differences: list[str]) -> SchemaMismatchError:
@@ -236,12 +244,7 @@ def _mismatch(meta: SnapshotMetadata, differences: list[str]) -> SchemaMismatchE
 
 def _plan(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata, schema_list: Sequence[str | None],
           allow_drift: bool) -> tuple[list[tuple[TableEntry, TableInfo]], list[str]]:
-    refs, _ = dialect.list_tables(conn, schema_list)
-    target = {t.key: t for t in dialect.reflect(conn, refs, for_dump=False)}
-    actual = normalised_schema(target.values())
-    differences = schema_differences(meta.schema, actual)
-    if differences and not allow_drift:
-        raise _mismatch(meta, differences)
+    target, _ = _compare_schema(dialect, conn, meta, schema_list, allow_drift)
     plan, skipped = [], []
     for entry in meta.tables:
         table = target.get(entry.name)
