@@ -254,6 +254,22 @@ class BaseDialect:
     test_database_requirements = ("seedkit cannot create or clone databases on this server: give an existing "
                                   "database with --seedkit-db and use --seedkit-isolation transaction, restore or none")
 
+    # The database a maintenance connection opens ("" = none, where the server allows that).
+    maintenance_database = ""
+
+    @contextmanager
+    def _server(self) -> Iterator[sa.Connection]:
+        """An autocommit connection to the server, outside this engine's database: CREATE/DROP DATABASE cannot
+        run inside a transaction, nor while connected to the database in question."""
+        url = self.engine.url.set(database=self.maintenance_database)
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+                                  connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
     def database_label(self) -> str:
         """A short name for this engine's database, from which test database names are derived."""
         return self.engine.url.database or "db"

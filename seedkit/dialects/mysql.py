@@ -437,17 +437,6 @@ class MySQLDialect(BaseDialect):
     supports_test_databases = True
     test_database_requirements = "MySQL/MariaDB test databases need a user allowed to CREATE and DROP DATABASE"
 
-    @contextmanager
-    def _server(self) -> Iterator[sa.Connection]:
-        # CREATE/DROP DATABASE commit and must not run while connected to the database in question.
-        engine = sa.create_engine(self.engine.url.set(database=""), poolclass=sa.pool.NullPool,
-                                  connect_args={"connect_timeout": 5})
-        try:
-            with engine.connect() as conn:
-                yield conn
-        finally:
-            engine.dispose()
-
     def database_exists(self) -> bool:
         with self._server() as conn:
             return bool(_query(conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",

@@ -766,19 +766,10 @@ class PostgreSQLDialect(BaseDialect):
 
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
+    # Maintenance connections (CREATE/DROP DATABASE) go to the database every server has.
+    maintenance_database = "postgres"
     test_database_requirements = ("PostgreSQL test databases need a role allowed to CREATE DATABASE (and, to drop "
                                   "them, PostgreSQL 13 or later)")
-
-    @contextmanager
-    def _server(self) -> Iterator[sa.Connection]:
-        # CREATE/DROP DATABASE cannot run inside a transaction, nor while connected to the database in question.
-        engine = sa.create_engine(self.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                                  poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 5})
-        try:
-            with engine.connect() as conn:
-                yield conn
-        finally:
-            engine.dispose()
 
     def database_exists(self) -> bool:
         with self._server() as conn:
@@ -802,7 +793,6 @@ class PostgreSQLDialect(BaseDialect):
         with self._server() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(self.engine.url.database or '')}")
         return self.engine.url.set(database=name)
-
 
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # Serial and identity sequences keep counting after DELETE; restart each one a table's columns own.
