@@ -7,6 +7,7 @@ through git and teams, so they get the usual permissions of the user's umask ins
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,4 +36,16 @@ def staging_folder(parent: Path, prefix: str) -> Path:
     """A new hidden folder in ``parent`` to build something in before renaming it into place."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     os.chmod(folder, 0o777 & ~_umask())
+    return folder
+
+
+def replace_folder(staged: Path, folder: Path) -> Path:
+    """Put ``staged`` where ``folder`` is, by renames, so a reader sees the old folder or the new one, never a mix."""
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+        os.replace(folder, old)
+    os.replace(staged, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return folder

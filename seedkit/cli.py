@@ -17,6 +17,7 @@ import click
 from seedkit import __version__, api
 from seedkit.config import Config, load_config
 from seedkit.console import ProgressView, SeedProgressView, human_bytes, render_table
+from seedkit.engine.connect import describe_url
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
 
@@ -38,8 +39,15 @@ class Settings:
                 database_url=self.db, snapshots_dir=self.snapshots_dir, metadata_dir=self.metadata_dir)
         return self._config
 
+    def _progress_enabled(self) -> bool | None:
+        # None: show progress when stderr is a terminal; --quiet and --json silence it.
+        return False if self.quiet or self.json else None
+
     def progress(self) -> ProgressView:
-        return ProgressView(enabled=None if not (self.quiet or self.json) else False)
+        return ProgressView(enabled=self._progress_enabled())
+
+    def seed_progress(self) -> SeedProgressView:
+        return SeedProgressView(enabled=self._progress_enabled())
 
 
 _SETTINGS = Settings()
@@ -147,7 +155,7 @@ def restore(name: str | None, latest: bool, allow_drift: bool, allow_production:
 
 def _restore_text(report: Any, config: Config) -> str:
     how = "cloned" if report.strategy == "clone" else "restored"
-    lines = [f"{how} {report.name} into {_safe_url(config.database_url)}: {len(report.tables)} tables, "
+    lines = [f"{how} {report.name} into {describe_url(config.database_url)}: {len(report.tables)} tables, "
              f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
     lines += [f"  {line}" for line in report.skipped]
     if report.files_from:
@@ -326,7 +334,7 @@ def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_va
         return
     report = api.seed(None, config=config, profile=profile, areas=areas, phase=phase, seed=seed_value,
                       clear=not no_clear, audit=audit, allow_production=allow_production,
-                      progress=SeedProgressView(enabled=None if not (_SETTINGS.quiet or _SETTINGS.json) else False))
+                      progress=_SETTINGS.seed_progress())
     emit(report.to_dict(), lambda: _seed_text(report, audit))
     if not report.ok:
         sys.exit(1)
@@ -352,7 +360,7 @@ def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None
         return
     seeded = api.seed(None, config=config, profile=profile, seed=seed_value, clear=True,
                       allow_production=allow_production,
-                      progress=SeedProgressView(enabled=None if not (_SETTINGS.quiet or _SETTINGS.json) else False))
+                      progress=_SETTINGS.seed_progress())
     emit(seeded.to_dict(), lambda: _seed_text(seeded, False))
     if not seeded.ok:
         sys.exit(1)
@@ -446,15 +454,6 @@ def _safe_store(config: Config) -> str:
     from seedkit.store import safe_url
 
     return safe_url(config.store or "")
-
-
-def _safe_url(url: str) -> str:
-    import sqlalchemy as sa
-
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return url
 
 
 def main(argv: list[str] | None = None) -> None:

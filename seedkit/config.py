@@ -5,6 +5,7 @@ Everything is resolved once into a frozen :class:`Config`; the rest of seedkit n
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -52,8 +53,6 @@ class Config:
         for var in PRODUCTION_ENV_VARS:
             if env.get(var, "").strip().lower() in PRODUCTION_VALUES:
                 return f"{var}={env[var]}"
-        import fnmatch
-
         for pattern in self.protected:
             if fnmatch.fnmatch(self.database_url, pattern) or pattern in self.database_url:
                 return f"the database URL matches protected pattern {pattern!r}"

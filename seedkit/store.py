@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from seedkit.atomic import staging_folder
-from seedkit.engine.dump import _move_into_place as move_into_place
+from seedkit.atomic import replace_folder, staging_folder
 from seedkit.engine.metadata import SnapshotMetadata, parse_metadata, snapshot_folder, write_metadata
 from seedkit.engine.parquet import file_digest
 from seedkit.engine.restore import verify_files
@@ -199,7 +198,7 @@ def put_in_place(folder: Path, snapshots_dir: Path, meta: SnapshotMetadata) -> P
     except SeedkitError:
         pass
     try:
-        move_into_place(folder, target)
+        replace_folder(folder, target)
     except OSError:
         verify_files(meta, target)  # another process moved its copy in between: fine when intact
     return target

@@ -137,7 +137,7 @@ class SQLiteDialect(BaseDialect):
 
     def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         raw = _raw(conn)
-        if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        if not _has_sqlite_sequence(raw):
             return {}, []
         seq = dict(raw.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
         return {t.key: {"sqlite_sequence": seq[t.ref.name]} for t in tables if t.ref.name in seq}, []
@@ -222,7 +222,7 @@ class SQLiteDialect(BaseDialect):
     def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
                       sequences: Sequence[dict[str, Any]]) -> None:
         raw = _raw(conn)
-        if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        if not _has_sqlite_sequence(raw):
             return
         for table in tables:
             raw.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table.ref.name,))
@@ -230,12 +230,11 @@ class SQLiteDialect(BaseDialect):
             if state and state.get("sqlite_sequence") is not None:
                 raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.ref.name, state["sqlite_sequence"]))
 
-
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # Rowid tables restart by themselves once empty; AUTOINCREMENT tables remember their counter here.
         with self.engine.begin() as conn:
             raw = _raw(conn)
-            if raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            if _has_sqlite_sequence(raw):
                 raw.executemany("DELETE FROM sqlite_sequence WHERE name = ?", [(ref.name,) for ref in refs])
 
     # ------------------------------------------------------------------ ready copies
@@ -333,6 +332,11 @@ class SQLiteDialect(BaseDialect):
             # Nobody writes the source while it is cloned, so a file copy is a consistent image, and the cheapest.
             shutil.copyfile(source, target)
         return self.engine.url.set(database=str(target))
+
+
+def _has_sqlite_sequence(raw: sqlite3.Connection) -> bool:
+    """Whether the database has ``sqlite_sequence`` (SQLite creates it with the first AUTOINCREMENT table)."""
+    return raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is not None
 
 
 def _raw(conn: sa.Connection) -> sqlite3.Connection:

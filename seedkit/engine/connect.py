@@ -51,8 +51,14 @@ def _engine_options(url: sa.URL) -> dict[str, object]:
     return {}
 
 
-def describe_url(engine: sa.Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+def describe_url(target: str | sa.Engine) -> str:
+    """A database URL fit to print: the password removed (a string that is not a URL comes back as it is)."""
+    if isinstance(target, sa.Engine):
+        return target.url.render_as_string(hide_password=True)
+    try:
+        return sa.make_url(target).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return target
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import queue
 import shutil
 import threading
@@ -16,7 +15,7 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 import seedkit
-from seedkit.atomic import staging_folder
+from seedkit.atomic import replace_folder, staging_folder
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import join_statements
 from seedkit.engine.connect import database_errors, open_engine
@@ -142,7 +141,7 @@ def take_snapshot(
             ddl_sha256=ddl_sha256,
             content_hash=content_hash(schema_fp, {e.name: e.content_digest for e in entries}),
         )
-        folder = _move_into_place(workdir, snapshot_folder(snapshots_dir, name))
+        folder = replace_folder(workdir, snapshot_folder(snapshots_dir, name))
         path = write_metadata(metadata_dir, meta)
     finally:
         if workdir.exists():
@@ -253,14 +252,3 @@ def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress
     )
     return entry, TableReport(table.key, writer.rows, size, seconds)
 
-
-def _move_into_place(workdir: Path, folder: Path) -> Path:
-    # Swap folders with renames so that a reader sees the old snapshot or the new one, never a mixture.
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-        os.replace(folder, old)
-    os.replace(workdir, folder)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return folder

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.engine.connect import database_errors, describe_url, open_engine
 from seedkit.engine.identity import restart_identities
 from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area
@@ -193,7 +193,7 @@ def _has_rows(connection: Any, table: Any) -> bool:
 
 
 def _guard_production(config: Config, engine: Engine, environ: Mapping[str, str], allow: bool) -> None:
-    url = engine.url.render_as_string(hide_password=True)
+    url = describe_url(engine)
     reason = config.with_overrides(database_url=url).is_production(environ)
     if reason and not allow:
         raise ProductionGuardError(f"refusing to seed {url}: it is marked as production ({reason})",
