@@ -16,8 +16,6 @@ from seedkit.cli import cli, main
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder with a pyproject naming its database, and a small database in it."""
     monkeypatch.chdir(tmp_path)
-    for var in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "SEEDKIT_ENV", "APP_ENV", "ENV"):
-        monkeypatch.delenv(var, raising=False)
     (tmp_path / "pyproject.toml").write_text('[tool.seedkit]\ndatabase_url = "sqlite:///app.db"\n', encoding="utf-8")
     with sqlite3.connect(tmp_path / "app.db") as conn:
         conn.executescript(

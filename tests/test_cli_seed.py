@@ -14,8 +14,6 @@ from test_cli import run_main
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for var in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "SEEDKIT_ENV", "APP_ENV", "ENV"):
-        monkeypatch.delenv(var, raising=False)
     (tmp_path / "pyproject.toml").write_text('[tool.seedkit]\ndatabase_url = "sqlite:///dev.db"\n', encoding="utf-8")
     return tmp_path
 

@@ -3,18 +3,19 @@ and the Arrow <-> COPY CSV conversions lose nothing. Speed itself is measured by
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
 import pytest
 
-from backends import Backend, connect_raw
+from backends import run_statements as execute
 from dbstate import assert_same_state, database_state
 from seedkit import api
 from seedkit.config import Config
 from seedkit.dialects.postgresql_copy import csv_bytes, csv_rows_to_batches, hex_bytea, unhex_bytea
 from seedkit.errors import RestoreFailedError
+# The PostgreSQL tests' fixtures: a Config in tmp_path, and new_pg() for a fresh database.
+from test_postgresql_dialect import config, new_pg  # noqa: F401
 
 INDEX_CASES = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
@@ -35,27 +36,6 @@ INDEX_CASES = [
        FROM generate_series(1, 500) g""",
     "INSERT INTO bookings SELECT g, 1 + g % 500, CASE WHEN g % 2 = 0 THEN '' END FROM generate_series(1, 2000) g",
 ]
-
-
-def execute(url: str, *statements: str) -> None:
-    """Run statements in one transaction with the raw driver (no parameters, so % is the modulo operator)."""
-    conn = connect_raw(url)
-    try:
-        for statement in statements:
-            conn.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return Config(root=tmp_path, snapshots_dir=tmp_path / "snapshots", metadata_dir=tmp_path / "metadata")
-
-
-@pytest.fixture
-def new_pg(postgresql_backend: Backend, database_factory: Callable[[Backend], str]) -> Callable[[], str]:
-    return lambda: database_factory(postgresql_backend)
 
 
 def test_keys_and_indexes_dropped_for_the_load_come_back_exactly(new_pg: Callable[[], str], config: Config) -> None:

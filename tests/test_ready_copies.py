@@ -77,8 +77,6 @@ def test_load_strategy_never_clones(seeded, database_factory, sqlite_backend):
 
 def test_cache_list_and_clear_through_the_cli(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for var in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "SEEDKIT_ENV", "APP_ENV", "ENV"):
-        monkeypatch.delenv(var, raising=False)
     with sqlite3.connect(tmp_path / "dev.db") as conn:
         conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
         conn.execute("INSERT INTO t VALUES (1, 'a')")
