@@ -8,31 +8,35 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from seedkit.config import Config, load_config
-from seedkit.dialects import dialect_for
-from seedkit.engine.cache import ReadyCopy
-from seedkit.engine.diff import DiffReport, DiffSide, diff_sides, open_database_side, snapshot_side
-from seedkit.engine.connect import open_engine
-from seedkit.engine.dump import SnapshotReport, take_snapshot
 from seedkit.engine.metadata import (
     SnapshotMetadata, list_metadata, metadata_path, read_metadata, snapshot_folder,
 )
 from seedkit.engine.progress import Progress, ignore
-from seedkit.engine.restore import RestoreReport, VerifyReport, restore_snapshot, verify_snapshot
+from seedkit.engine.ready import ReadyCopy, clone_if_current, ready_key
+from seedkit.engine.reports import RestoreReport, TableReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
 from seedkit.generator import recall, remember
 from seedkit.guard import refuse_production
 from seedkit.lock import LockReport, check_locked, update_lock
 from seedkit.names import check_name
-from seedkit.rebuild import RebuildReport, can_rebuild, keep, rebuilt_snapshot
-from seedkit.store import Store, TransferReport, pull as store_pull, push as store_push, stored_metadata
+
+# SQLAlchemy, pyarrow and fsspec take about 0.4 s to import: the modules that need them are imported by the functions
+# that use them, so that a reset which only clones a ready copy starts as fast as Python does.
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from seedkit.engine.diff import DiffReport, DiffSide
+    from seedkit.engine.dump import SnapshotReport
+    from seedkit.engine.restore import VerifyReport
+    from seedkit.rebuild import RebuildReport
+    from seedkit.store import Store, TransferReport
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
     When ``db`` was last filled by ``seedkit seed`` (or a restore of a seeded snapshot), the recipe is recorded
     as the snapshot's ``generator`` unless one is given.
     """
+    from seedkit.engine.dump import take_snapshot
+
     config = config or load_config()
     if generator is None and (db is None or isinstance(db, str)):
         generator = recall(config.cache_dir, db or config.database_url)
@@ -92,6 +98,14 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     if locked:
         check_locked(config.root, meta)
 
+    if strategy in ("auto", "clone") and (db is None or isinstance(db, str)):
+        report = _clone_if_current(db or config.database_url, meta, config, terminate_sessions)
+        if report is not None:
+            remember(config.cache_dir, db or config.database_url, meta.generator)
+            return report
+
+    from seedkit.engine.restore import restore_snapshot
+
     def run(snapshots_dir: Path, metadata_dir: Path) -> RestoreReport:
         return restore_snapshot(db or config.database_url, name, snapshots_dir=snapshots_dir,
                                 metadata_dir=metadata_dir, allow_drift=allow_drift, progress=progress,
@@ -111,8 +125,25 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     return report
 
 
+def _clone_if_current(url: str, meta: SnapshotMetadata, config: Config,
+                      terminate_sessions: bool) -> RestoreReport | None:
+    """A clone of the ready copy without loading the engine, when the target's schema is the copy's (see
+    seedkit.engine.ready); None leaves the decision to restore_snapshot."""
+    started = time.perf_counter()
+    copy = clone_if_current(url, ready_key(meta.content_hash, meta.schema_fingerprint), meta.name, config.cache_dir,
+                            terminate_sessions=terminate_sessions)
+    if copy is None:
+        return None
+    tables = [TableReport(t.name, t.rows) for t in meta.tables]
+    return RestoreReport(meta.name, meta.content_hash, tables, time.perf_counter() - started, strategy="clone",
+                         ready_copy=copy.location)
+
+
 def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = None) -> list[ReadyCopy]:
     """The ready copies kept for the database's kind (SQLite files in the cache folder, PostgreSQL templates)."""
+    from seedkit.dialects import dialect_for
+    from seedkit.engine.connect import open_engine
+
     config = config or load_config()
     return dialect_for(open_engine(db or config.database_url)).list_ready_copies(config.cache_dir)
 
@@ -120,6 +151,9 @@ def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = Non
 def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = None,
                 snapshot: str | None = None) -> list[ReadyCopy]:
     """Remove the ready copies (only those of ``snapshot`` when given); returns what was removed."""
+    from seedkit.dialects import dialect_for
+    from seedkit.engine.connect import open_engine
+
     config = config or load_config()
     dialect = dialect_for(open_engine(db or config.database_url))
     removed = []
@@ -132,6 +166,8 @@ def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = No
 
 def verify(name: str, *, config: Config | None = None, deep: bool = True) -> VerifyReport:
     """Check a snapshot's metadata and every file (sizes, checksums, row digests) without a database."""
+    from seedkit.engine.restore import verify_snapshot
+
     config = config or load_config()
     return verify_snapshot(name, snapshots_dir=config.snapshots_dir, metadata_dir=config.metadata_dir, deep=deep)
 
@@ -227,6 +263,8 @@ def _importable(config: Config) -> None:
 # ---------------------------------------------------------------------- snapshots that travel
 def push(name: str, *, config: Config | None = None, store: str | None = None) -> TransferReport:
     """Upload snapshot ``name``'s files to the store (default: ``[tool.seedkit] store``) that it does not hold yet."""
+    from seedkit.store import push as store_push
+
     config = config or load_config()
     meta = read_metadata(config.metadata_dir, name)
     return store_push(_store(config, store), meta, snapshot_folder(config.snapshots_dir, name))
@@ -237,6 +275,8 @@ def pull(name: str, *, config: Config | None = None, store: str | None = None) -
 
     Without tracked metadata for ``name``, the store's copy is used and written into the metadata folder.
     """
+    from seedkit.store import pull as store_pull, stored_metadata
+
     config = config or load_config()
     opened = _store(config, store)
     if metadata_path(config.metadata_dir, name).exists():
@@ -252,6 +292,8 @@ def rebuild(name: str, *, config: Config | None = None, db: str | sa.Engine | No
     files go to ``snapshots/NAME/`` and the metadata is left as it is. A PostgreSQL/MySQL snapshot is rebuilt in a
     scratch database created (and dropped) on the server of ``db`` (default: the configured database).
     """
+    from seedkit.rebuild import keep, rebuilt_snapshot
+
     config = config or load_config()
     meta = read_metadata(config.metadata_dir, name)
     with rebuilt_snapshot(meta, config, db or config.database_url, seed, allow_production=allow_production,
@@ -275,6 +317,8 @@ def diff(a: str, b: str | None = None, *, db: str | sa.Engine | None = None, con
     the diff to one table and ``limit`` keeps that many sample rows of each kind. It streams, so memory stays
     bounded whatever the table sizes. Missing snapshot files are pulled or rebuilt as for a restore.
     """
+    from seedkit.engine.diff import diff_sides, open_database_side
+
     config = config or load_config()
     with ExitStack() as stack:
         side_a = _diff_side(stack, a, config, db)
@@ -288,12 +332,16 @@ def diff(a: str, b: str | None = None, *, db: str | sa.Engine | None = None, con
 
 
 def _diff_side(stack: ExitStack, name: str, config: Config, db: str | sa.Engine | None) -> DiffSide:
+    from seedkit.engine.diff import snapshot_side
+
     meta = read_metadata(config.metadata_dir, name)
     snapshots_dir, metadata_dir, _ = stack.enter_context(_snapshot_files(meta, config, db))
     return snapshot_side(read_metadata(metadata_dir, name), snapshot_folder(snapshots_dir, name))
 
 
 def _store(config: Config, url: str | None) -> Store:
+    from seedkit.store import Store
+
     url = url or config.store
     if not url:
         raise ConfigError("no snapshot store is configured",
@@ -316,6 +364,9 @@ def _snapshot_files(meta: SnapshotMetadata, config: Config, db: str | sa.Engine 
     configured), rebuilt from the metadata's generator recipe. Rebuilt files that encode the same rows in other
     bytes (another pyarrow) are restored from their temporary folder and not kept (see seedkit.rebuild).
     """
+    from seedkit.rebuild import can_rebuild, keep, rebuilt_snapshot
+    from seedkit.store import pull as store_pull
+
     if _files_present(meta, snapshot_folder(config.snapshots_dir, meta.name)):
         yield config.snapshots_dir, config.metadata_dir, None
         return

@@ -15,9 +15,8 @@ from typing import Any, Callable
 import click
 
 from seedkit import __version__, api
-from seedkit.config import Config, load_config
+from seedkit.config import Config, describe_url, load_config
 from seedkit.console import ProgressView, SeedProgressView, human_bytes, render_table
-from seedkit.engine.connect import describe_url
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -140,3 +141,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", hint="fix the TOML syntax") from exc
+
+
+# user:password@ after the scheme; SQLAlchemy's URL grammar: the user has no ':' or '/', the password no '@'.
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@]*@")
+
+
+def describe_url(target: Any) -> str:
+    """A database URL (or SQLAlchemy Engine) fit to print: the password shown as ***."""
+    if not isinstance(target, str):
+        return target.url.render_as_string(hide_password=True)
+    return _URL_PASSWORD.sub(r"\1:***@", target, count=1)

@@ -34,10 +34,10 @@ from typing import IO
 import sqlalchemy as sa
 
 from seedkit import api
-from seedkit.config import Config
+from seedkit.config import Config, describe_url
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.connect import database_errors, describe_url, first_line, open_engine
+from seedkit.engine.connect import database_errors, first_line, open_engine
 from seedkit.engine.metadata import read_metadata, snapshot_folder
 from seedkit.errors import ConnectionFailedError, SeedkitError, SnapshotNotFoundError, UsageError
 from seedkit.names import check_name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,16 @@ def replace_table_file(dirs: Any, name: str, table: str, arrow_table: Any) -> No
     entry["sha256"] = file_digest(path)
     entry["content_digest"], entry["rows"] = content_digest(path)
     rewrite_metadata(dirs, name, data, resign=True)
+
+
+def restore_in_new_process(url: str, name: str, config: Config) -> tuple[dict[str, Any], list[str]]:
+    """``seedkit restore NAME --json`` in a new interpreter, run from the project root of ``config``: the report,
+    and which of SQLAlchemy and pyarrow that process imported."""
+    script = ("import atexit, sys; atexit.register(lambda: print(*sorted({'sqlalchemy', 'pyarrow'} & set(sys.modules)),"
+              " file=sys.stderr)); from seedkit.cli import main; main()")
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--db", url, "--snapshots-dir", str(config.snapshots_dir),
+         "--metadata-dir", str(config.metadata_dir), "restore", name, "--json"],
+        cwd=config.root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr.split()

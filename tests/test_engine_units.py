@@ -6,7 +6,8 @@ import pytest
 
 from seedkit.engine.graph import cycles, load_order
 from seedkit.engine.metadata import table_file_name
-from seedkit.engine.reflect import fingerprint, schema_differences
+from seedkit.engine.metadata import fingerprint
+from seedkit.engine.reflect import schema_differences
 from seedkit.errors import InvalidNameError
 from seedkit.names import check_name
 
@@ -70,3 +71,23 @@ def test_table_file_names_are_safe_and_unique():
     assert names[0] == "Users.parquet" and names[1] == "users~2.parquet"
     assert all("/" not in n and " " not in n and not n.startswith(".") for n in names)
     assert len(set(n.lower() for n in names)) == len(names)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://app:s3cr%40t@db.internal:5432/app", "postgresql+psycopg://app:p:w/d@host/app?sslmode=require",
+    "mysql://root:@127.0.0.1:3306/shop", "mysql+pymysql://root@127.0.0.1/shop", "sqlite:///dev.db",
+])
+def test_printed_urls_hide_the_password_as_sqlalchemy_renders_them(url):
+    import sqlalchemy as sa
+
+    from seedkit.config import describe_url
+
+    assert describe_url(url) == sa.make_url(url).render_as_string(hide_password=True)
+    assert describe_url(sa.create_engine(url) if url.startswith("sqlite") else url) == describe_url(url)
+
+
+def test_a_sqlite_path_with_colons_and_at_signs_is_printed_as_written():
+    from seedkit.config import describe_url
+
+    assert describe_url("sqlite:////tmp/a:b@c.db") == "sqlite:////tmp/a:b@c.db"
+

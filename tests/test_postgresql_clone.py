@@ -16,7 +16,7 @@ import seedkit
 from seedkit import api
 from backends import Backend, connect_raw
 from dbstate import assert_same_state, database_state
-from helpers import config_for, execute
+from helpers import config_for, execute, restore_in_new_process
 from schemas import load_case_schema
 from seedkit.config import Config
 from test_cli import run_main
@@ -52,8 +52,8 @@ def ready_databases(target: str, config: Config) -> list[str]:
 @pytest.mark.parametrize("file_copy", [False, True], ids=["wal_log", "file_copy"])
 def test_auto_loads_first_then_clones_with_identical_state(seeded, new_pg, file_copy, monkeypatch) -> None:
     # Large ready copies are cloned with STRATEGY FILE_COPY (PostgreSQL 15+): both ways give the same state.
-    from seedkit.dialects import postgresql
-    monkeypatch.setattr(postgresql, "FILE_COPY_BYTES", 0 if file_copy else 1 << 62)
+    from seedkit.engine import ready
+    monkeypatch.setattr(ready, "FILE_COPY_BYTES", 0 if file_copy else 1 << 62)
     _, config, expected = seeded
     target = new_pg()
     first = seedkit.restore(target, "cases", config=config)
@@ -72,6 +72,37 @@ def test_auto_loads_first_then_clones_with_identical_state(seeded, new_pg, file_
         conn.close()
     assert flags[:2] == (True, False)
     assert json.loads(flags[2])["snapshot"] == "cases"
+
+
+def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded, new_pg) -> None:
+    _, config, expected = seeded
+    target = new_pg()
+    seedkit.restore(target, "cases", config=config)
+    execute(target, "DELETE FROM line_notes", "SELECT setval('fresh_seq', 42)")
+    report, imported = restore_in_new_process(target, "cases", config)
+    assert report["strategy"] == "clone" and report["ready_copy"].startswith("seedkit_ready_")
+    assert imported == []
+    assert_same_state(expected, database_state(target))
+
+
+@pytest.mark.parametrize("change", [
+    "CREATE INDEX products_price ON products (price)",
+    "ALTER TABLE products ALTER COLUMN price SET DEFAULT 0",
+    "CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'",
+    "ALTER TABLE products DISABLE TRIGGER USER",
+])
+def test_a_changed_schema_is_left_to_the_full_check(seeded, new_pg, change) -> None:
+    from seedkit.engine.ready import clone_if_current, ready_key
+
+    _, config, _ = seeded
+    target = new_pg()
+    seedkit.restore(target, "cases", config=config)
+    execute(target, change, "DELETE FROM line_notes")
+    before = database_state(target)
+    meta = seedkit.show("cases", config=config)
+    key = ready_key(meta.content_hash, meta.schema_fingerprint)
+    assert clone_if_current(target, key, "cases", config.cache_dir) is None
+    assert_same_state(before, database_state(target))
 
 
 def test_ready_copy_is_not_used_after_the_snapshot_changes(seeded, new_pg) -> None:

@@ -10,7 +10,7 @@ import pytest
 import seedkit
 from seedkit import api
 from dbstate import assert_same_state, database_state
-from helpers import config_for, execute
+from helpers import config_for, execute, restore_in_new_process
 from test_cli import run_main
 
 
@@ -64,6 +64,43 @@ def test_clone_refuses_a_target_whose_schema_changed(seeded, database_factory, s
     with pytest.raises(seedkit.SeedkitError, match="extra"):
         seedkit.restore(target, "cases", config=config, strategy="clone")
     assert_same_state(before, database_state(target))
+
+
+def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded, database_factory, sqlite_backend):
+    # The ready copy records the schema signature; a target with the same one is cloned before SQLAlchemy or
+    # pyarrow is imported.
+    _, config, expected = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config)
+    execute(target, "DELETE FROM categories WHERE id = 7")
+    report, imported = restore_in_new_process(target, "cases", config)
+    assert report["strategy"] == "clone" and report["rows"] == sum(t["rows"] for t in report["tables"]) > 0
+    assert imported == []
+    assert_same_state(expected, database_state(target))
+
+
+def test_a_changed_schema_is_left_to_the_full_check(seeded, database_factory, sqlite_backend):
+    from seedkit.engine.ready import clone_if_current, ready_key
+
+    _, config, _ = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config)
+    execute(target, "CREATE INDEX categories_name ON categories (name)")
+    before = database_state(target)
+    meta = seedkit.show("cases", config=config)
+    key = ready_key(meta.content_hash, meta.schema_fingerprint)
+    assert clone_if_current(target, key, "cases", config.cache_dir) is None
+    assert_same_state(before, database_state(target))
+
+
+def test_a_ready_copy_kept_under_allow_drift_is_not_signed(seeded, database_factory, sqlite_backend):
+    _, config, expected = seeded
+    target = database_factory(sqlite_backend)
+    seedkit.restore(target, "cases", config=config, allow_drift=True)
+    [copy] = api.cache_list(target, config=config)
+    assert copy.schema_signature is None
+    assert seedkit.restore(target, "cases", config=config).strategy == "clone"  # by the engine's full check
+    assert_same_state(expected, database_state(target))
 
 
 def test_load_strategy_never_clones(seeded, database_factory, sqlite_backend):

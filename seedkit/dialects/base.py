@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 import pyarrow as pa
 import sqlalchemy as sa
 
-from seedkit.engine.cache import ReadyCopy
+from seedkit.engine.ready import ReadyCopy
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import arrow_type_for, schema_of
@@ -233,8 +233,10 @@ class BaseDialect:
         """The ready copy stored under ``key``, if it exists and is intact."""
         return None
 
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
-        """Keep the target's current state (just restored) as the ready copy ``key``; ``template`` carries the labels."""
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
+        """Keep the target's current state (just restored) as the ready copy ``key``; ``template`` carries the labels.
+        ``sign`` records the schema signature that lets a later reset clone without the engine's full schema check
+        (only for a restore whose target had exactly the snapshot's schema)."""
         raise NotImplementedError(self.clone_requirements)
 
     def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:

@@ -9,12 +9,9 @@ undone by hand when anything after it fails.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import subprocess
 from contextlib import ExitStack, contextmanager
@@ -30,7 +27,10 @@ import sqlalchemy as sa
 from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
 from seedkit.dialects import postgresql_adbc
-from seedkit.engine.cache import ReadyCopy
+from seedkit.engine.ready import (
+    READY_PREFIX, ReadyCopy, clone_template, postgresql_ready_name, postgresql_signature, ready_label,
+    ready_label_json,
+)
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
 from seedkit.errors import RestoreFailedError
@@ -52,13 +52,6 @@ RESTORE_SETTINGS = (
     ("synchronous_commit", "off"),
 )
 INDEX_BUILD_MEMORY_MB = 512
-# PostgreSQL 15 copies a template by writing every block to the WAL (STRATEGY WAL_LOG, the default); FILE_COPY
-# copies the files and checkpoints before and after instead, which is much cheaper for a large template. On the
-# bench's 240 MB ready copy: 190-200 ms against 420-460 ms; on a nearly empty one WAL_LOG is the cheaper. Clones
-# of ready copies at least this large use FILE_COPY.
-FILE_COPY_BYTES = 64 * 1024 * 1024
-# Ready copies are databases named READY_PREFIX + key + "_" + a hash of the target database's name.
-READY_PREFIX = "seedkit_ready_"
 # empty_tables TRUNCATEs every restored table in the restore transaction, so COPY may write the rows already frozen:
 # index builds and foreign-key checks after the load then set no hint bits (2.0 M rows: ~25% faster restore).
 # Like TRUNCATE itself this is not MVCC-safe for a transaction that started before the restore and reads on after.
@@ -650,19 +643,15 @@ class PostgreSQLDialect(BaseDialect):
     clone_requirements = ("a PostgreSQL clone is CREATE DATABASE ... TEMPLATE: it needs a role allowed to create "
                           "databases, and no other sessions connected to the target (--terminate-sessions ends them)")
 
-    def _ready_scope(self) -> str:
-        # Ready copies belong to the database they were restored into: another database on the same server (another
-        # project, another test) never sees, uses or removes them.
-        return hashlib.sha256((self.engine.url.database or "").encode("utf-8")).hexdigest()[:8]
-
     def _ready_name(self, key: str) -> str:
-        return f"{READY_PREFIX}{key}_{self._ready_scope()}"
+        return postgresql_ready_name(key, self.engine.url.database or "")
 
     def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
         return next((c for c in self._ready_copies(_like_literal(self._ready_name(key))) if c.key == key), None)
 
     def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
-        return self._ready_copies(_like_literal(READY_PREFIX) + "%" + _like_literal(f"_{self._ready_scope()}"))
+        suffix = self._ready_name("")[len(READY_PREFIX):]
+        return self._ready_copies(_like_literal(READY_PREFIX) + "%" + _like_literal(suffix))
 
     def _ready_copies(self, pattern: str) -> list[ReadyCopy]:
         """The ready copies among the template databases whose name matches the LIKE ``pattern``."""
@@ -672,16 +661,20 @@ class PostgreSQLDialect(BaseDialect):
                    WHERE datistemplate AND datname LIKE %s ORDER BY datname""", (pattern,)).fetchall()
         copies = []
         for datname, comment in rows:
-            copy, _ = _ready_label(comment)
+            copy, _ = ready_label(comment)
             if copy is not None and copy.dialect == self.name and copy.location == datname:
                 copies.append(copy)
         return copies
 
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
         """CREATE DATABASE ... TEMPLATE the target, marked as a template nobody connects to, labelled by COMMENT.
         Fails (and the engine says "not kept") when other sessions are connected to the target."""
         name = self._ready_name(key)
         target = self.engine.url.database or ""
+        signature = None
+        if sign:
+            with self.engine.connect() as conn, _driver_errors_as_sqlalchemy():
+                signature = postgresql_signature(_raw(conn))
         self.engine.dispose()
         with self._server() as conn, _driver_errors_as_sqlalchemy():
             raw = _raw(conn)
@@ -690,9 +683,10 @@ class PostgreSQLDialect(BaseDialect):
                                                                              pg_sql.Identifier(target)))
             try:
                 size = raw.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
-                copy = dataclasses.replace(template, key=key, dialect=self.name, location=name, bytes=size)
-                raw.execute(pg_sql.SQL("COMMENT ON DATABASE {} IS {}").format(pg_sql.Identifier(name),
-                                                                              pg_sql.Literal(_label_json(copy, target))))
+                copy = dataclasses.replace(template, key=key, dialect=self.name, location=name, bytes=size,
+                                           schema_signature=signature)
+                raw.execute(pg_sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    pg_sql.Identifier(name), pg_sql.Literal(ready_label_json(copy, target))))
                 raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
                             .format(pg_sql.Identifier(name)))
             except BaseException:
@@ -706,63 +700,14 @@ class PostgreSQLDialect(BaseDialect):
         return copy
 
     def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        """Copy the template to a new database, then swap names with the target: a failure before the swap leaves
-        the target untouched, and the target is never missing for longer than two renames."""
         target = self.engine.url.database or ""
         self.engine.dispose()
-        token = secrets.token_hex(6)
-        staged, old = f"seedkit_clone_{token}", f"seedkit_old_{token}"
-        ident = pg_sql.Identifier
         with self._server() as conn:
-            raw = _raw(conn)
-            self._clear_sessions(raw, target, terminate_sessions)
-            owner = raw.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
-                                (target,)).fetchone()
-            create = pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(ident(staged), ident(copy.location))
-            if owner is not None and owner[0] != raw.execute("SELECT current_user").fetchone()[0]:
-                create = pg_sql.SQL("{} OWNER {}").format(create, ident(owner[0]))
-            if (copy.bytes or 0) >= FILE_COPY_BYTES and raw.info.server_version >= 150000:
-                create = pg_sql.SQL("{} STRATEGY FILE_COPY").format(create)
-            raw.execute(create)
-            try:
-                if terminate_sessions:  # sessions that connected while the copy was made
-                    self._clear_sessions(raw, target, True)
-                if owner is not None:
-                    raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(target), ident(old)))
-            except BaseException as exc:
-                raw.execute(pg_sql.SQL("DROP DATABASE {}").format(ident(staged)))
-                if isinstance(exc, psycopg.errors.ObjectInUse):
-                    raise self._sessions_error(target) from exc
-                raise
-            try:
-                raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(staged), ident(target)))
-            except BaseException:
-                if owner is not None:
-                    raw.execute(pg_sql.SQL("ALTER DATABASE {} RENAME TO {}").format(ident(old), ident(target)))
-                raw.execute(pg_sql.SQL("DROP DATABASE {}").format(ident(staged)))
-                raise
-            if owner is not None:
-                raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(ident(old)))
+            clone_template(_raw(conn), target, copy, terminate_sessions=terminate_sessions)
 
     def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
         with self._server() as conn:
             _drop_ready(_raw(conn), copy.location)
-
-    def _clear_sessions(self, raw: Any, database: str, terminate: bool) -> None:
-        """End the other sessions on ``database`` when asked to, else refuse to clone while there are any."""
-        pids = [pid for pid, in raw.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,))]
-        if not pids:
-            return
-        if not terminate:
-            raise self._sessions_error(database, len(pids))
-        raw.execute("SELECT pg_terminate_backend(pid, 5000) FROM unnest(%s::int[]) AS p(pid)", (pids,))
-
-    def _sessions_error(self, database: str, count: int | None = None) -> RestoreFailedError:
-        sessions = f"{count} other session{'s' if count != 1 else ''}" if count else "other sessions"
-        return RestoreFailedError(
-            f"cannot clone into database {database!r}: {sessions} connected to it",
-            hint="close them, or pass --terminate-sessions to end them, or use --strategy load")
 
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
@@ -879,21 +824,6 @@ def _like_literal(text: str) -> str:
     return re.sub(r"([\\_%])", r"\\\1", text)
 
 
-def _label_json(copy: ReadyCopy, target: str) -> str:
-    """A ready copy's COMMENT: its ReadyCopy document plus the database it was made from."""
-    return json.dumps({**copy.to_dict(), "target": target}, sort_keys=True)
-
-
-def _ready_label(comment: str | None) -> tuple[ReadyCopy | None, str | None]:
-    """(ReadyCopy, target database) from a ready copy's COMMENT; (None, None) when it is not one."""
-    try:
-        document = json.loads(comment or "")
-        target = document.pop("target", None)
-        return ReadyCopy(**document), target
-    except (TypeError, ValueError, AttributeError):
-        return None, None
-
-
 def _drop_orphaned_ready_copies(raw: Any) -> None:
     """Drop the ready copies whose target database no longer exists (a dropped test database, say): nothing can
     clone them any more, and each holds a whole database's disk space."""
@@ -902,7 +832,7 @@ def _drop_orphaned_ready_copies(raw: Any) -> None:
            WHERE datistemplate AND datname LIKE %s""", (_like_literal(READY_PREFIX) + "%",)).fetchall()
     existing = {name for name, in raw.execute("SELECT datname FROM pg_database")}
     for name, comment in rows:
-        copy, target = _ready_label(comment)
+        copy, target = ready_label(comment)
         if copy is not None and copy.location == name and target is not None and target not in existing:
             _drop_ready(raw, name)
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.cache import ReadyCopy
+from seedkit.engine.ready import ReadyCopy, replace_sqlite_file, sqlite_ready_copy, sqlite_signature
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
 
@@ -249,14 +249,9 @@ class SQLiteDialect(BaseDialect):
         return Path(database)
 
     def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
-        sidecar = cache_dir / "ready" / f"{key}.json"
-        copy = ReadyCopy.from_json(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
-        if copy is None or copy.dialect != self.name:
-            return None
-        data = Path(copy.location)
-        return copy if data.is_file() and data.stat().st_size == copy.bytes else None
+        return sqlite_ready_copy(cache_dir, key)
 
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy) -> ReadyCopy:
+    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
         source = self._database_file()
         folder = cache_dir / "ready"
         folder.mkdir(parents=True, exist_ok=True)
@@ -266,9 +261,10 @@ class SQLiteDialect(BaseDialect):
         # The backup API copies a consistent image even if another connection is reading the database.
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
             src.backup(dst)
+            signature = sqlite_signature(dst) if sign else None
         os.replace(partial, target)
         copy = dataclasses.replace(template, key=key, dialect=self.name, location=str(target),
-                                   bytes=target.stat().st_size)
+                                   bytes=target.stat().st_size, schema_signature=signature)
         (folder / f"{key}.json").write_text(copy.to_json(), encoding="utf-8")
         for other in self.list_ready_copies(cache_dir):
             if other.snapshot == copy.snapshot and other.key != key:
@@ -278,12 +274,7 @@ class SQLiteDialect(BaseDialect):
     def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
         target = self._database_file()
         self.engine.dispose()
-        staged = target.with_name(f".{target.name}.seedkit-clone")
-        shutil.copyfile(copy.location, staged)
-        # A leftover journal or WAL of the old file would be replayed into the new one: remove them first.
-        for suffix in ("-journal", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        os.replace(staged, target)
+        replace_sqlite_file(copy, target)
 
     def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
         copies = []

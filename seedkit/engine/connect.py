@@ -8,6 +8,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
+from seedkit.config import describe_url
 from seedkit.errors import ConnectionFailedError, SeedkitError
 
 DRIVER_EXTRAS = {"psycopg": "postgresql", "psycopg2": "postgresql", "pymysql": "mysql", "MySQLdb": "mysql"}
@@ -49,16 +50,6 @@ def _engine_options(url: sa.URL) -> dict[str, object]:
     if backend in ("mysql", "mariadb"):
         return {"connect_args": {"connect_timeout": 5, "local_infile": True}}
     return {}
-
-
-def describe_url(target: str | sa.Engine) -> str:
-    """A database URL fit to print: the password removed (a string that is not a URL comes back as it is)."""
-    if isinstance(target, sa.Engine):
-        return target.url.render_as_string(hide_password=True)
-    try:
-        return sa.make_url(target).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return target
 
 
 @contextmanager

@@ -25,7 +25,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
-from seedkit.engine.connect import database_errors, describe_url, open_engine
+from seedkit.config import describe_url
+from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.engine.parquet import read_batches
 from seedkit.engine.reflect import TableInfo, normalised_schema, schema_differences

@@ -21,24 +21,17 @@ from seedkit.dialects.base import join_statements
 from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.graph import load_order
 from seedkit.engine.metadata import (
-    ColumnEntry, SnapshotMetadata, TableEntry, content_hash, metadata_path, snapshot_folder, table_file_name,
-    write_metadata,
+    ColumnEntry, SnapshotMetadata, TableEntry, content_hash, fingerprint, metadata_path, snapshot_folder,
+    table_file_name, write_metadata,
 )
 from seedkit.engine.parquet import TableWriter, file_digest
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
-from seedkit.engine.reflect import fingerprint, normalised_schema
+from seedkit.engine.reflect import normalised_schema
+from seedkit.engine.reports import TableReport
 from seedkit.errors import DumpFailedError, SnapshotExistsError
 from seedkit.names import check_name
 
 SCHEMA_FILE = "schema.sql"
-
-
-@dataclass(frozen=True)
-class TableReport:
-    name: str
-    rows: int
-    bytes: int = 0
-    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

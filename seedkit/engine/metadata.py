@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from seedkit.atomic import write_text_atomically
-from seedkit.engine.reflect import fingerprint
 from seedkit.errors import IntegrityError, SnapshotNotFoundError
 from seedkit.names import check_name
 
@@ -95,6 +94,12 @@ class SnapshotMetadata:
         ordered = {key: data.pop(key) for key in ("format", "name", "created_at", "seedkit_version", "note", "phase")}
         ordered.update(data)
         return ordered
+
+
+def fingerprint(schema: dict[str, dict[str, Any]]) -> str:
+    """sha256 of a normalised schema; equal schemas give equal fingerprints whatever their order."""
+    payload = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def content_hash(schema_fingerprint: str, digests: dict[str, str]) -> str:

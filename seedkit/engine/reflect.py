@@ -1,4 +1,4 @@
-"""What seedkit knows about a table, and the schema fingerprint built from it.
+"""What seedkit knows about a table, and the normalised schema the fingerprint is built from.
 
 Dialects fill these dataclasses from the catalog; the engine never looks at a dialect's catalog itself. The
 fingerprint covers tables, columns, native types, nullability and keys, and ignores the order of tables and columns.
@@ -6,8 +6,6 @@ fingerprint covers tables, columns, native types, nullability and keys, and igno
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -96,12 +94,6 @@ def normalised_schema(tables: Iterable[TableInfo]) -> dict[str, dict[str, Any]]:
             "unique": sorted(list(u) for u in table.unique),
         }
     return result
-
-
-def fingerprint(schema: dict[str, dict[str, Any]]) -> str:
-    """sha256 of a normalised schema; equal schemas give equal fingerprints whatever their order."""
-    payload = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def schema_differences(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]) -> list[str]:

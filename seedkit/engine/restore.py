@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -17,44 +17,16 @@ import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect, split_statements
-from seedkit.engine.cache import ReadyCopy, now as cache_now, ready_key
+from seedkit.engine.ready import ReadyCopy, now as cache_now, ready_key
 from seedkit.engine.connect import database_errors, first_line, open_engine
-from seedkit.engine.dump import TableReport
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry, read_metadata, snapshot_folder
 from seedkit.engine.parquet import content_digest, file_digest, parquet_summary, read_batches
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
 from seedkit.engine.reflect import TableInfo, TableRef, normalised_schema, schema_differences
+from seedkit.engine.reports import RestoreReport, TableReport
 from seedkit.errors import (
     IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError, UsageError,
 )
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    """What a restore did."""
-
-    name: str
-    content_hash: str
-    tables: list[TableReport]
-    seconds: float
-    created_schema: bool = False
-    skipped: list[str] = field(default_factory=list)
-    strategy: str = "load"
-    ready_copy: str | None = None
-    # Where missing files came from before the restore: "store" (pulled) or "rebuild" (regenerated), else None.
-    files_from: str | None = None
-
-    @property
-    def rows(self) -> int:
-        return sum(t.rows for t in self.tables)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
-            "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
-            "strategy": self.strategy, "ready_copy": self.ready_copy, "files_from": self.files_from,
-            "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
-        }
 
 
 @dataclass(frozen=True)
@@ -158,7 +130,7 @@ def restore_snapshot(
         verify_files(meta, folder)
         report = _restore(dialect, meta, folder, allow_drift, progress, started)
         if strategy == "auto" and dialect.supports_clone and cache_dir is not None and not report.skipped:
-            note = _keep_ready_copy(dialect, cache_dir, key, meta)
+            note = _keep_ready_copy(dialect, cache_dir, key, meta, sign=not allow_drift)
             report = dataclasses.replace(report, ready_copy=note, seconds=time.perf_counter() - started)
         return report
 
@@ -173,10 +145,10 @@ def _target_accepts_clone(dialect: BaseDialect, meta: SnapshotMetadata, allow_dr
     return not differences
 
 
-def _keep_ready_copy(dialect: BaseDialect, cache_dir: Path, key: str, meta: SnapshotMetadata) -> str:
+def _keep_ready_copy(dialect: BaseDialect, cache_dir: Path, key: str, meta: SnapshotMetadata, *, sign: bool) -> str:
     label = ReadyCopy(key, dialect.name, "", meta.name, meta.content_hash, meta.schema_fingerprint, cache_now())
     try:
-        return dialect.make_ready_copy(cache_dir, key, label).location
+        return dialect.make_ready_copy(cache_dir, key, label, sign=sign).location
     except (NotImplementedError, OSError, sa.exc.SQLAlchemyError) as exc:
         # The restore itself succeeded; a missing ready copy only means the next reset loads again.
         return f"not kept: {first_line(exc)}"

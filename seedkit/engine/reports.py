@@ -1,0 +1,42 @@
+"""What a snapshot or restore did, per table: plain dataclasses the CLI prints and scripts read as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TableReport:
+    name: str
+    rows: int
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore did."""
+
+    name: str
+    content_hash: str
+    tables: list[TableReport]
+    seconds: float
+    created_schema: bool = False
+    skipped: list[str] = field(default_factory=list)
+    strategy: str = "load"
+    ready_copy: str | None = None
+    # Where missing files came from before the restore: "store" (pulled) or "rebuild" (regenerated), else None.
+    files_from: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
+            "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
+            "strategy": self.strategy, "ready_copy": self.ready_copy, "files_from": self.files_from,
+            "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
+        }
