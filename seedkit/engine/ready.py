@@ -275,11 +275,13 @@ def _clone_postgresql(url: str, key: str, name: str, terminate_sessions: bool) -
         return None
     with server:
         try:
+            ready_name = postgresql_ready_name(key, database)
             found = server.execute(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datistemplate AND datname = %s",
-                (postgresql_ready_name(key, database),)).fetchone()
+                (ready_name,)).fetchone()
             copy = ready_label(found[0])[0] if found else None
-            if copy is None or copy.key != key or copy.dialect != "postgresql" or copy.schema_signature is None:
+            if (copy is None or copy.key != key or copy.dialect != "postgresql" or copy.location != ready_name
+                    or copy.schema_signature is None):
                 return None
             with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
                 signature, closed = postgresql_signature(conn), conn.info.backend_pid
