@@ -197,6 +197,38 @@ def test_fast_reader_that_cannot_connect_falls_back_to_copy_csv(source: str, con
         next(t.rows for t in report.tables if t.name == "type_matrix") > 0
 
 
+def test_fast_reader_reads_while_range_probes_run_and_rereads_columns_they_find_out_of_range(
+        source: str, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ADBC, a table is read natively while its range probes run on the other connection. A value out of range
+    either fails that read (NaN in numeric) or is read without error (a BC date, 24:00): either way the table is read
+    again with those columns as text, and every file is byte for byte the one written when the probes ran first."""
+    pytest.importorskip("adbc_driver_postgresql")
+    from seedkit.dialects import postgresql_adbc
+    from seedkit.dialects.postgresql import PostgreSQLDialect
+
+    run_sql(source, ["CREATE TABLE bc_times (id integer PRIMARY KEY, d date, t time, plain_t time)",
+                     "INSERT INTO bc_times VALUES (1, '0044-03-15 BC', '24:00:00', '12:00:00'), (2, NULL, NULL, NULL)"])
+    monkeypatch.delenv("SEEDKIT_POSTGRESQL_ADBC", raising=False)
+    queries: list[str] = []
+    read = postgresql_adbc.read_batches
+    monkeypatch.setattr(postgresql_adbc, "read_batches", lambda *a, **k: queries.append(a[1]) or read(*a, **k))
+    api.snapshot(source, "alongside", config=config)
+    for table in ("odd_times", "bc_times"):
+        reads = [q for q in queries if f'FROM "{table}"' in q]
+        assert len(reads) == 2 and '"d"::text' not in reads[0] and '"d"::text' in reads[1], reads
+    monkeypatch.setattr(PostgreSQLDialect, "reflect_for_dump",
+                        lambda self, conn, refs: self.reflect(conn, refs, for_dump=True))
+    queries.clear()
+    api.snapshot(source, "first", config=config)
+    assert len([q for q in queries if 'FROM "bc_times"' in q]) == 1
+    alongside, first = read_metadata(config.metadata_dir, "alongside"), read_metadata(config.metadata_dir, "first")
+    assert {c.name: c.arrow_type for c in alongside.table("bc_times").columns} == \
+        {"id": "int32", "d": "string", "t": "string", "plain_t": "time64[us]"}
+    assert [(t.name, t.sha256, [c.arrow_type for c in t.columns]) for t in alongside.tables] == \
+        [(t.name, t.sha256, [c.arrow_type for c in t.columns]) for t in first.tables]
+    assert alongside.content_hash == first.content_hash
+
+
 def test_round_trip_into_prefilled_database_replaces_its_data(source: str, new_pg: Callable[[], str],
                                                                config: Config) -> None:
     api.snapshot(source, "case", config=config)

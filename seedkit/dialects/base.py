@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -109,6 +109,17 @@ class BaseDialect:
             columns = self.columns(conn, ref, inspector, for_dump=for_dump)
             result.append(TableInfo(ref, tuple(columns), tuple(pk), tuple(fks), unique))
         return result
+
+    def reflect_for_dump(self, conn: sa.Connection, refs: Sequence[TableRef]) -> list[TableInfo]:
+        """``reflect(for_dump=True)``, except that checks of the data which may change how a column is read can be
+        left to ``read_plan``, which runs them alongside the table's read."""
+        return self.reflect(conn, refs, for_dump=True)
+
+    def read_plan(self, conn: sa.Connection, table: TableInfo) -> tuple[TableInfo, Callable[[], TableInfo] | None]:
+        """How to read a table from ``reflect_for_dump``: (the table to read now, None), or (a table to read
+        speculatively, a function that waits for the checks and returns the table as it must be read). When that
+        differs from the speculative one, the rows read are dropped and the table is read again."""
+        return table, None
 
     def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
         columns = []

@@ -8,16 +8,18 @@ undone by hand when anything after it fails.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
 import os
 import re
 import shutil
 import subprocess
+import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import psycopg
 from psycopg import sql as pg_sql
@@ -68,6 +70,8 @@ SKIPPED_KINDS = {
 TRIGGER_ENABLE = {"O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 SEQUENCE_UNDO_KEY = "seedkit.postgresql.sequence_undo"
 SNAPSHOT_KEY = "seedkit.postgresql.snapshot"
+# TableInfo.extra key: the (column, type name) pairs whose RANGE_PROBES have not run yet
+PROBES_KEY = "range_probes"
 # Connections reading tables besides the dump's own (2 in all): each keeps a server backend busy with COPY output
 # while this process parses and encodes, which is the work of about two cores.
 PARALLEL_READERS = 1
@@ -113,7 +117,7 @@ def arrow_type_for_pg(typname: str, builtin: bool, typmod: int) -> pa.DataType |
     - integers, floats (NaN, +-Infinity and -0.0 included), booleans, text-like types and bytea are exact;
     - numeric(p, s) with p <= 38 is decimal128(p, s); unconstrained numeric is text (any size, exact);
     - date, timestamp, timestamptz and time are native; a column holding a value Python cannot carry (infinity,
-      BC dates, years past 9999, 24:00:00) is read as text instead (see ``_needs_text_probe``), as is a
+      BC dates, years past 9999, 24:00:00) is read as text instead (see ``RANGE_PROBES``), as is a
       numeric(p, s) column holding NaN;
     - uuid, json, jsonb, interval, network, text-search, arrays, enums, domains, ranges, money, bit, xml, timetz,
       geometric and user types are text: PostgreSQL prints and parses them exactly (json keeps its whitespace and
@@ -192,16 +196,23 @@ class PostgreSQLDialect(BaseDialect):
         SNAPSHOT, as pg_dump -j does): the dump reads tables on all of them at once, still one consistent view."""
         snapshot = _exported_snapshot(conn)
         with ExitStack() as stack:
+            # The ADBC connections open in the background meanwhile (read_transaction closes conn's).
+            fast = postgresql_adbc.enabled()
+            if fast:
+                postgresql_adbc.open_reader(conn.info, self.engine.url, snapshot, SESSION_SETTINGS)
             readers = []
             for _ in range(PARALLEL_READERS):
                 reader = stack.enter_context(self.engine.connect())
+                if fast:
+                    postgresql_adbc.open_reader(reader.info, self.engine.url, snapshot, SESSION_SETTINGS)
+                    stack.callback(postgresql_adbc.close_reader, reader.info)
                 stack.enter_context(reader.begin())
                 raw = _raw(reader)
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 raw.execute(pg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(pg_sql.Literal(snapshot)))
                 reader.info[SNAPSHOT_KEY] = snapshot
                 stack.callback(reader.info.pop, SNAPSHOT_KEY, None)
-                stack.callback(postgresql_adbc.close_reader, reader.info)
+                stack.callback(postgresql_adbc.close_reader, reader.info)  # one opened on first use
                 _set_local(reader, SESSION_SETTINGS)
                 readers.append(reader)
             yield readers
@@ -274,6 +285,15 @@ class PostgreSQLDialect(BaseDialect):
     # ------------------------------------------------------------------ reflection
     def reflect(self, conn: sa.Connection, refs: Sequence[TableRef], *, for_dump: bool) -> list[TableInfo]:
         """Columns, keys and unique constraints of every table from the catalog, in three queries for all tables."""
+        tables = self._reflect(conn, refs, for_dump=for_dump)
+        return [self._probed(_raw(conn), table) for table in tables] if for_dump else tables
+
+    def reflect_for_dump(self, conn: sa.Connection, refs: Sequence[TableRef]) -> list[TableInfo]:
+        """Without the range probes, full scans of each table: ``read_plan`` runs them while the table is read."""
+        return self._reflect(conn, refs, for_dump=True)
+
+    def _reflect(self, conn: sa.Connection, refs: Sequence[TableRef], *, for_dump: bool) -> list[TableInfo]:
+        """The tables, each with the range probes its columns need in ``extra`` (``PROBES_KEY``), not yet run."""
         raw = _raw(conn)
         oids = _oids(raw, refs)
         default = _default_schema(raw)
@@ -304,11 +324,9 @@ class PostgreSQLDialect(BaseDialect):
         result = []
         for ref in refs:
             oid = oids[ref]
-            cols = columns[oid]
-            if probes[oid]:
-                cols = self._text_where_needed(raw, ref, cols, probes[oid])
             primary_key, foreign_keys, unique = keys.get(oid, ((), (), ()))
-            result.append(TableInfo(ref, tuple(cols), primary_key, foreign_keys, unique))
+            extra = ((PROBES_KEY, tuple(probes[oid])),) if probes[oid] else ()
+            result.append(TableInfo(ref, tuple(columns[oid]), primary_key, foreign_keys, unique, extra))
         return result
 
     def _keys(self, raw: Any, oids: list[int], default: str) -> dict[int, Keys]:
@@ -340,20 +358,43 @@ class PostgreSQLDialect(BaseDialect):
                 fks.append(ForeignKeyInfo(name, tuple(columns), referred.key, tuple(ref_columns)))
         return {oid: (tuple(pk), tuple(fks), tuple(unique)) for oid, (pk, fks, unique) in found.items()}
 
-    def _text_where_needed(self, raw: Any, ref: TableRef, columns: list[ColumnInfo],
-                           probes: list[tuple[str, str]]) -> list[ColumnInfo]:
-        """Switch date/time and numeric(p, s) columns to text when they hold values Python cannot carry."""
+    def read_plan(self, conn: sa.Connection, table: TableInfo) -> tuple[TableInfo, Callable[[], TableInfo] | None]:
+        """A table with range probes is read natively at once when ADBC reads it (on a connection of its own), while
+        ``conn`` runs the probes; the rare column they find out of range makes the dump read the table again, that
+        column as text. COPY CSV reads on ``conn`` itself, so there the probes run first."""
+        if not dict(table.extra).get(PROBES_KEY):
+            return table, None
+        raw = _raw(conn)
+        if self._adbc_reader(conn) is None:
+            return self._probed(raw, table), None
+        probing = concurrent.futures.Future()
+
+        def probe() -> None:
+            try:
+                probing.set_result(self._probed(raw, table))
+            except BaseException as exc:  # handed to whoever waits for the result
+                probing.set_exception(exc)
+
+        threading.Thread(target=probe, name="seedkit-probe", daemon=True).start()
+        return table, probing.result
+
+    def _probed(self, raw: Any, table: TableInfo) -> TableInfo:
+        """The table with its range probes run: date/time and numeric(p, s) columns holding values Python cannot
+        carry switch to text. One scan of the table for all its probed columns."""
+        extra = dict(table.extra)
+        probes = extra.pop(PROBES_KEY, ())
+        if not probes:
+            return table
         checks = ", ".join(f"coalesce({RANGE_PROBES[typname].format(c=self.quote(name))}, false)"
                            for name, typname in probes)
-        flags = raw.execute(f"SELECT {checks} FROM {self.qualified(ref)}").fetchone()
+        flags = raw.execute(f"SELECT {checks} FROM {self.qualified(table.ref)}").fetchone()
         as_text = {name for (name, _), flag in zip(probes, flags) if flag}
-        if not as_text:
-            return columns
-        return [
+        columns = tuple(
             ColumnInfo(c.name, c.sql_type, c.nullable, pa.string(), f"{self.quote(c.name)}::text",
                        c.extra + (("as_text", True),)) if c.name in as_text else c
-            for c in columns
-        ]
+            for c in table.columns
+        )
+        return dataclasses.replace(table, columns=columns, extra=tuple(extra.items()))
 
     def order_by(self, table: TableInfo) -> list[str]:
         if table.primary_key:
@@ -369,14 +410,24 @@ class PostgreSQLDialect(BaseDialect):
         extra) the rows come as binary COPY decoded in C++ by a second connection in the same snapshot (see
         ``postgresql_adbc``); otherwise through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow."""
         schema = self.arrow_schema(table)
-        fast = postgresql_adbc.reader_for(conn.info, self.engine.url, _exported_snapshot(conn), SESSION_SETTINGS) \
-            if postgresql_adbc.enabled() else None
+        fast = self._adbc_reader(conn)
         if fast is not None:
-            yield from postgresql_adbc.read_batches(fast, self._fast_select_sql(table), schema, self.batch_rows)
+            try:
+                yield from postgresql_adbc.read_batches(fast, self._fast_select_sql(table), schema, self.batch_rows)
+            except Exception:
+                # A read that failed part-way (a speculative one meeting a value out of range) may leave the driver's
+                # connection mid-COPY: the next read opens a new one in the same snapshot.
+                postgresql_adbc.close_reader(conn.info)
+                raise
             return
         with _raw(conn).cursor() as cursor:
             with cursor.copy(f"COPY ({self.select_sql(table)}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
                 yield from csv_rows_to_batches(copy, schema, self.batch_rows)
+
+    def _adbc_reader(self, conn: sa.Connection) -> Any | None:
+        if not postgresql_adbc.enabled():
+            return None
+        return postgresql_adbc.reader_for(conn.info, self.engine.url, _exported_snapshot(conn), SESSION_SETTINGS)
 
     def _fast_select_sql(self, table: TableInfo) -> str:
         """``select_sql`` with numeric(p, s) columns read as the server's text, which Arrow casts to decimal128(p, s)

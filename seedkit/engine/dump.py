@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import shutil
@@ -10,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -87,11 +88,12 @@ def take_snapshot(
     workdir = staging_folder(snapshots_dir, f".{name}.tmp-")
     try:
         with database_errors(engine, f"snapshot {name!r}", DumpFailedError):
-            with dialect.read_transaction() as conn:
+            # The readers connect first: the catalog queries below overlap with their connections opening.
+            with dialect.read_transaction() as conn, dialect.parallel_readers(conn) as readers:
                 source = dialect.describe_source(conn)
                 schema_list = dialect.schemas(conn, schemas)
                 refs, skipped = dialect.list_tables(conn, schema_list)
-                tables = {t.key: t for t in dialect.reflect(conn, refs, for_dump=True)}
+                tables = {t.key: t for t in dialect.reflect_for_dump(conn, refs)}
                 order = load_order({key: table.depends_on for key, table in tables.items()})
                 per_table_seq, sequences = dialect.sequence_state(conn, list(tables.values()))
                 revision = dialect.migration_revision(conn, schema_list)
@@ -99,14 +101,13 @@ def take_snapshot(
                 files = {key: table_file_name(key, taken) for key in order}
                 jobs = [_TableJob(tables[key], files[key], per_table_seq.get(key), index, len(order))
                         for index, key in enumerate(order)]
-                with dialect.parallel_readers(conn) as readers:
-                    if readers:
-                        ddl, done = _dump_in_parallel(dialect, [conn, *readers], tables, order, jobs, workdir,
-                                                      dialect.estimated_sizes(conn, list(tables.values())),
-                                                      _serialised(progress))
-                    else:
-                        ddl = dialect.schema_ddl(conn, [tables[key] for key in order])
-                        done = {job.table.key: _dump_table(dialect, conn, job, workdir, progress) for job in jobs}
+                if readers:
+                    ddl, done = _dump_in_parallel(dialect, [conn, *readers], tables, order, jobs, workdir,
+                                                  dialect.estimated_sizes(conn, list(tables.values())),
+                                                  _serialised(progress))
+                else:
+                    ddl = dialect.schema_ddl(conn, [tables[key] for key in order])
+                    done = {job.table.key: _dump_table(dialect, conn, job, workdir, progress) for job in jobs}
                 # Metadata lists the tables in load order, whichever connection read them first.
                 entries = [done[key][0] for key in order]
                 reports = [done[key][1] for key in order]
@@ -212,28 +213,37 @@ def _serialised(progress: Progress) -> Progress:
 
 def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress,
                 stop: threading.Event | None = None) -> tuple[TableEntry, TableReport]:
-    table, file_name, sequence, index, total = job.table, job.file_name, job.sequence, job.index, job.total
+    file_name, index, total = job.file_name, job.index, job.total
     started = time.perf_counter()
-    progress(ProgressEvent("snapshot", "start", table.key, index, total))
+    progress(ProgressEvent("snapshot", "start", job.table.key, index, total))
     path = workdir / file_name
-    writer = TableWriter(path, dialect.arrow_schema(table))
+    table, check = dialect.read_plan(conn, job.table)
+    failure: Exception | None = None
     try:
-        for batch in dialect.read_batches(conn, table):
-            if stop is not None and stop.is_set():
-                raise _Aborted(f"snapshot of {table.key} stopped: another table failed")
-            writer.write(batch)
-            progress(ProgressEvent("snapshot", "rows", table.key, index, total, writer.rows, time.perf_counter() - started))
-        digest = writer.close()
+        rows, digest = _write_table(dialect, conn, table, path, job, progress, started, stop)
+    except Exception as exc:
+        if check is None:
+            raise
+        failure = exc  # perhaps a value the checks will say must be read as text
     except BaseException:
-        writer.abort()
+        if check is not None:
+            with contextlib.suppress(Exception):
+                check()  # the checks use the connection: finished before it goes back
         raise
+    if check is not None:
+        settled = _settled(check, failure)
+        if settled.columns != table.columns:
+            table = settled
+            rows, digest = _write_table(dialect, conn, table, path, job, progress, started, stop)
+        elif failure is not None:
+            raise failure
     size = path.stat().st_size
     seconds = time.perf_counter() - started
-    progress(ProgressEvent("snapshot", "done", table.key, index, total, writer.rows, seconds))
+    progress(ProgressEvent("snapshot", "done", table.key, index, total, rows, seconds))
     entry = TableEntry(
         name=table.key,
         file=file_name,
-        rows=writer.rows,
+        rows=rows,
         bytes=size,
         sha256=file_digest(path),
         content_digest=digest,
@@ -241,7 +251,34 @@ def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress
         primary_key=list(table.primary_key),
         depends_on=table.depends_on,
         schema=table.ref.schema,
-        sequence=sequence,
+        sequence=job.sequence,
     )
-    return entry, TableReport(table.key, writer.rows, size, seconds)
+    return entry, TableReport(table.key, rows, size, seconds)
 
+
+def _write_table(dialect, conn, table: Any, path: Path, job: _TableJob, progress: Progress, started: float,
+                 stop: threading.Event | None) -> tuple[int, str]:
+    """Read ``table`` into its Parquet file (replacing any earlier attempt); (rows, content digest)."""
+    writer = TableWriter(path, dialect.arrow_schema(table))
+    try:
+        for batch in dialect.read_batches(conn, table):
+            if stop is not None and stop.is_set():
+                raise _Aborted(f"snapshot of {table.key} stopped: another table failed")
+            writer.write(batch)
+            progress(ProgressEvent("snapshot", "rows", table.key, job.index, job.total, writer.rows,
+                                   time.perf_counter() - started))
+        return writer.rows, writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _settled(check: Callable[[], Any], failure: Exception | None) -> Any:
+    """The table as the dialect's checks say it must be read; when they fail after the read failed, the read's
+    error is the one raised."""
+    try:
+        return check()
+    except Exception:
+        if failure is not None:
+            raise failure from None
+        raise
