@@ -3,6 +3,7 @@ and the Arrow <-> COPY CSV conversions lose nothing. Speed itself is measured by
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable
 
 import pyarrow as pa
@@ -101,3 +102,15 @@ def test_csv_keeps_null_and_empty_string_apart_both_ways() -> None:
     written = csv_bytes(batch).decode()
     assert written.splitlines()[0].startswith('1,"","\\x",')  # "" is the empty string, an empty field NULL
     assert written.splitlines()[1].startswith("2,,,,")
+
+
+def test_csv_prints_utc_timestamps_as_utc_wall_time_and_other_zones_with_their_offset() -> None:
+    at = dt.datetime(2024, 3, 31, 1, 30, 0, 5, tzinfo=dt.timezone.utc)
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array([at, None], pa.timestamp("us", tz=zone)) for zone in ("UTC", "+00:00", "Europe/Paris")]
+        + [pa.array([at.replace(tzinfo=None), None], pa.timestamp("us"))], names=["utc", "offset", "paris", "naive"])
+    # The restore session runs in UTC: a timestamptz column reads all four as the same instant.
+    assert csv_bytes(batch).decode().splitlines() == [
+        "2024-03-31 01:30:00.000005,2024-03-31 01:30:00.000005,2024-03-31 03:30:00.000005+0200,2024-03-31 01:30:00.000005",
+        ",,,",
+    ]
