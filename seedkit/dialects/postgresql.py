@@ -616,8 +616,14 @@ class PostgreSQLDialect(BaseDialect):
                                          f"{exc.diag.message_primary}{detail}") from exc
             if index.cluster_on:
                 raw.execute(f"ALTER TABLE {index.table} CLUSTER ON {index.cluster_on}")
-        for fk in state.foreign_keys:
-            raw.execute(f"ALTER TABLE {fk.table} ADD CONSTRAINT {self.quote(fk.name)} {fk.definition}")
+        # Each new foreign key checks every row with one anti-join. The planner's default, a hash of the referenced
+        # keys probed by a scan of the referencing table, ignores that both sides have a freshly built btree and an
+        # all-visible heap (COPY FREEZE): a merge join of two index-only scans, in key order, is ~3x faster (bench:
+        # 0.9-1.1 s -> 0.33 s for its 7 keys; without an index on the referencing columns, a sort and a merge is
+        # no slower than the hash either). Nothing else in the transaction runs with the planner setting changed.
+        with _transaction_setting(raw, "enable_hashjoin", "off"):
+            for fk in state.foreign_keys:
+                raw.execute(f"ALTER TABLE {fk.table} ADD CONSTRAINT {self.quote(fk.name)} {fk.definition}")
         for table, name, enabled in state.triggers:
             if enabled in TRIGGER_ENABLE:
                 raw.execute(f"ALTER TABLE {table} {TRIGGER_ENABLE[enabled]} {self.quote(name)}")
@@ -937,6 +943,16 @@ def _raise_memory(raw: Any, setting: str, megabytes: int) -> None:
     current = raw.execute("SELECT pg_size_bytes(current_setting(%s))", (setting,)).fetchone()[0]
     if current < megabytes * 1024 * 1024:
         raw.execute("SELECT set_config(%s, %s, true)", (setting, f"{megabytes}MB"))
+
+
+@contextmanager
+def _transaction_setting(raw: Any, setting: str, value: str) -> Iterator[None]:
+    """``setting`` at ``value`` for the statements inside, then back to what it was (both local to the transaction;
+    after an error the transaction is rolled back, and the setting with it)."""
+    previous = raw.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
+    raw.execute("SELECT set_config(%s, %s, true)", (setting, value))
+    yield
+    raw.execute("SELECT set_config(%s, %s, true)", (setting, previous))
 
 
 def _set_local(conn: sa.Connection, settings: Sequence[tuple[str, str]]) -> None:
