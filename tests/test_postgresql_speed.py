@@ -13,10 +13,13 @@ from backends import run_statements as execute
 from dbstate import assert_same_state, database_state
 from seedkit import api
 from seedkit.config import Config
+from seedkit.dialects import dialect_for
+from seedkit.engine.connect import open_engine
+from seedkit.engine.reflect import TableRef
 from seedkit.dialects.postgresql_copy import csv_bytes, csv_rows_to_batches, hex_bytea, unhex_bytea
 from seedkit.errors import RestoreFailedError
 # The PostgreSQL tests' fixtures: a Config in tmp_path, and new_pg() for a fresh database.
-from test_postgresql_dialect import config, new_pg  # noqa: F401
+from test_postgresql_dialect import config, corrupt_table, new_pg, source  # noqa: F401
 
 INDEX_CASES = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
@@ -70,6 +73,30 @@ def test_duplicate_keys_in_the_files_fail_naming_the_table_and_change_nothing(ne
     with pytest.raises(RestoreFailedError, match=r"loading table bookings failed: .*bookings_pkey.*\(id\)=\(1\)"):
         api.restore(target, "duplicates", config=config, strategy="load", allow_drift=True)
     assert_same_state(before, database_state(target))
+
+
+def test_foreign_keys_rechecked_with_merge_joins_still_refuse_orphans(source: str, config: Config) -> None:
+    """line_notes' two-column key (MATCH SIMPLE) pointing at order lines that do not exist: the restore fails."""
+    api.snapshot(source, "case", config=config)
+    corrupt_table(config, "case", "line_notes", "line_no", 9)
+    before = database_state(source)
+    with pytest.raises(RestoreFailedError, match="line_notes"):
+        api.restore(source, "case", config=config, strategy="load")
+    assert_same_state(before, database_state(source))
+
+
+def test_the_planner_setting_for_foreign_key_checks_does_not_outlive_them(new_pg: Callable[[], str]) -> None:
+    url = new_pg()
+    execute(url, "CREATE TABLE parents (id integer PRIMARY KEY)",
+            "CREATE TABLE children (id integer PRIMARY KEY, parent_id integer REFERENCES parents)")
+    dialect = dialect_for(open_engine(url))
+    with dialect.restore_session([]) as conn:
+        tables = dialect.reflect(conn, [TableRef(None, "parents"), TableRef(None, "children")], for_dump=False)
+        state = dialect.before_load(conn, tables)
+        assert state.foreign_keys
+        dialect.after_load(conn, tables, state)
+        assert conn.exec_driver_sql("SELECT current_setting('enable_hashjoin')").scalar() == "on"
+        conn.rollback()
 
 
 @pytest.mark.parametrize("values", [
