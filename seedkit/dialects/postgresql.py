@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
+from seedkit.dialects.postgresql_binary import batches_to_binary, binary_encoder
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
 from seedkit.dialects import postgresql_adbc
 from seedkit.engine.cache import ReadyCopy
@@ -587,15 +589,26 @@ class PostgreSQLDialect(BaseDialect):
             _raw(conn).execute(f"TRUNCATE {', '.join(self.qualified(t.ref) for t in tables)}")
 
     def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
-        """COPY FROM STDIN as CSV written by Arrow: the server parses every value, native or text, with its input
-        function, and no value becomes a Python object. The next batches are read from Parquet and encoded in a
-        worker thread while the server parses the current one."""
+        """COPY FROM STDIN, binary when every column has an exact binary form (``postgresql_binary``: the server's
+        binary input is cheaper than parsing text), else CSV written by Arrow, which the server parses with each
+        type's input function. No value becomes a Python object; the next batches are read from Parquet and
+        encoded in a worker thread while the server reads the current one."""
+        raw = _raw(conn)
+        batches = iter(batches)
+        first = next(batches, None)
+        counted = _Counter(itertools.chain([first], batches) if first is not None else batches)
+        # Text fields of binary COPY are read in the client encoding; CSV names its own.
+        encoder = binary_encoder(table.columns, first.schema) \
+            if first is not None and raw.info.encoding == "utf-8" else None
+        if encoder is not None:
+            options, blocks = "FORMAT binary", batches_to_binary(counted, encoder)
+        else:
+            options, blocks = "FORMAT csv, ENCODING 'UTF8'", batches_to_csv(counted)
         columns = ", ".join(self.quote(c.name) for c in table.columns)
-        counted = _Counter(batches)
-        with _raw(conn).cursor() as cursor:
+        with raw.cursor() as cursor:
             with cursor.copy(f"COPY {self.qualified(table.ref)} ({columns}) FROM STDIN "
-                             f"WITH (FORMAT csv, ENCODING 'UTF8'{COPY_FREEZE})") as copy:
-                for block in batches_to_csv(counted):
+                             f"WITH ({options}{COPY_FREEZE})") as copy:
+                for block in blocks:
                     copy.write(block)
         return counted.rows
 
