@@ -1,8 +1,8 @@
 """Arrow <-> PostgreSQL COPY CSV, without turning values into Python objects.
 
 The dump reads ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` and lets Arrow's CSV parser build the record batches
-with the column types the dialect chose; the restore writes the batches with Arrow's CSV writer into
-``COPY ... FROM STDIN (FORMAT csv)``. Both directions keep NULL and the empty string apart: COPY writes NULL as an
+with the column types the dialect chose; the restore writes the batches of tables that binary COPY cannot take
+(``postgresql_binary``) with Arrow's CSV writer into ``COPY ... FROM STDIN (FORMAT csv)``. Both directions keep NULL and the empty string apart: COPY writes NULL as an
 unquoted empty field and the empty string as ``""``, and Arrow's writer quotes every string.
 
 Both run a small pipeline: one thread talks to the server while another converts, so the server's COPY and Arrow's
