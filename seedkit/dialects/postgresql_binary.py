@@ -29,6 +29,8 @@ EPOCH_MICROSECONDS = EPOCH_DAYS * 86_400 * 1_000_000
 # numeric(p, s) goes as base-10000 digits computed in int64: p plus the padding that puts the decimal point on a
 # digit boundary must stay within 18 decimal digits.
 MAX_NUMERIC_DIGITS = 18
+# Rows encoded at a time: the pieces of a field and the rows laid out take several times the batch's own memory.
+ENCODE_ROWS = 16_384
 _EMPTY = pa.scalar(b"", pa.binary())
 _NULL_LENGTH = pa.scalar((-1).to_bytes(4, "big", signed=True), pa.binary())
 
@@ -50,7 +52,7 @@ Pieces = list["pa.Array | pa.Scalar"]
 FieldEncoder = Callable[[pa.Array], Pieces]
 
 
-def binary_encoder(columns: Sequence[ColumnInfo], schema: pa.Schema) -> Callable[[pa.RecordBatch], bytes] | None:
+def binary_encoder(columns: Sequence[ColumnInfo], schema: pa.Schema) -> Callable[[pa.RecordBatch], memoryview] | None:
     """A function writing batches of ``schema`` as binary COPY rows of ``columns`` (signature and trailer
     excluded), or None when some column has no exact binary form here and the table should go as CSV."""
     encoders: list[FieldEncoder] = []
@@ -64,26 +66,28 @@ def binary_encoder(columns: Sequence[ColumnInfo], schema: pa.Schema) -> Callable
     names = [c.name for c in columns]
     count = pa.scalar(len(names).to_bytes(2, "big"), pa.binary())
 
-    def encode(batch: pa.RecordBatch) -> bytes:
+    def encode(batch: pa.RecordBatch) -> memoryview:
         pieces: Pieces = [count]
         for name, encoder in zip(names, encoders):
             try:
                 pieces.extend(encoder(batch.column(name)))
             except ValueError as exc:  # pyarrow.ArrowInvalid too
-                raise IntegrityError(f"column {name}: {exc}", hint="the file is damaged; take the snapshot again") from exc
+                raise IntegrityError(f"column {name}: {exc}",
+                                     hint="the file is damaged; take the snapshot again") from exc
         rows = pc.binary_join_element_wise(*pieces, _EMPTY, null_handling="replace", null_replacement=b"")
         offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]], offset=rows.offset)
-        return rows.buffers()[2][offsets[0].as_py():offsets[-1].as_py()].to_pybytes()
+        return memoryview(rows.buffers()[2])[offsets[0].as_py():offsets[-1].as_py()]
 
     return encode
 
 
 def batches_to_binary(batches: Iterator[pa.RecordBatch],
-                      encode: Callable[[pa.RecordBatch], bytes]) -> Iterator[bytes]:
+                      encode: Callable[[pa.RecordBatch], memoryview]) -> Iterator[bytes | memoryview]:
     """The whole binary COPY stream: signature, the batches' rows encoded in a worker thread while the previous
     block is sent (see ``pipelined``), trailer."""
     yield SIGNATURE
-    yield from pipelined(batches, encode)
+    yield from pipelined((batch.slice(start, ENCODE_ROWS) for batch in batches
+                          for start in range(0, batch.num_rows, ENCODE_ROWS)), encode)
     yield TRAILER
 
 
