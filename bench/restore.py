@@ -1,6 +1,6 @@
 """Snapshot, restore and clone against the reference tools, measured in the same run on the same data.
 
-    .venv/bin/python bench/restore.py                 # about 2.0 M rows, 3 repetitions, under ~10 minutes
+    .venv/bin/python bench/restore.py                 # about 2.0 M rows, 5 repetitions, under ~10 minutes
     .venv/bin/python bench/restore.py --rows 200000 --repeat 1 --big-rows 0    # a quick run
 
 PostgreSQL (``--pg``, default the local server as user postgres): builds a 6-table dataset (7 foreign keys, 7
@@ -16,7 +16,9 @@ MariaDB/MySQL (``--mysql``, default root at 127.0.0.1:3306; ``--mysql-only`` ski
 against ``seedkit restore --strategy load`` (LOAD DATA LOCAL INFILE) and the same restore forced onto its INSERT
 fallback, each into the emptied table (TRUNCATE before every run, not timed).
 
-Prints medians with the spread and the ratio seedkit/reference, and writes every raw number to bench/results/.
+Each seedkit command and its reference run in turn, repetition after repetition, so that a slow moment of a
+shared machine hits both. Prints medians with the spread and the ratio seedkit/reference, and writes every raw
+number to bench/results/.
 Only databases named seedkit_bench_<pid>_* are created, and they are dropped at the end.
 """
 
@@ -119,19 +121,28 @@ class Bench:
 
     def measure(self, name: str, action: Callable[[], tuple[float, int] | float], prepare: Callable[[], None] | None = None,
                 **extra: Any) -> None:
-        seconds, rss = [], []
+        self.interleaved([(name, action, prepare)], **extra)
+
+    def interleaved(self, steps: list[tuple[str, Callable[[], tuple[float, int] | float], Callable[[], None] | None]],
+                    **extra: Any) -> None:
+        """Each repetition runs every step once, in turn: a slow moment of a shared machine then slows a seedkit
+        command and its reference alike instead of only one of them."""
+        seconds: dict[str, list[float]] = {name: [] for name, _, _ in steps}
+        rss: dict[str, list[int]] = {name: [] for name, _, _ in steps}
         for _ in range(self.args.repeat):
-            if prepare:
-                prepare()
-            result = action()
-            taken, peak = result if isinstance(result, tuple) else (result, None)
-            seconds.append(taken)
-            if peak is not None:
-                rss.append(peak)
-        self.results[name] = {"seconds": seconds, "rss_kib": rss or None, **extra}
-        spread = f"{min(seconds):.2f}-{max(seconds):.2f}"
-        print(f"  {name:<40} {statistics.median(seconds):7.2f} s  ({spread})"
-              + (f"  peak RSS {max(rss) / 1024:.0f} MB" if rss else ""), flush=True)
+            for name, action, prepare in steps:
+                if prepare:
+                    prepare()
+                result = action()
+                taken, peak = result if isinstance(result, tuple) else (result, None)
+                seconds[name].append(taken)
+                if peak is not None:
+                    rss[name].append(peak)
+        for name, _, _ in steps:
+            self.results[name] = {"seconds": seconds[name], "rss_kib": rss[name] or None, **extra}
+            spread = f"{min(seconds[name]):.2f}-{max(seconds[name]):.2f}"
+            print(f"  {name:<40} {statistics.median(seconds[name]):7.2f} s  ({spread})"
+                  + (f"  peak RSS {max(rss[name]) / 1024:.0f} MB" if rss[name] else ""), flush=True)
 
     # ---------------------------------------------------------------- PostgreSQL
     def postgresql(self) -> None:
@@ -148,38 +159,42 @@ class Bench:
         self.results["dataset"] = {"rows": dataset.counts(self.args.rows), "database_bytes": size}
 
         dump = self.work / "bench.dump"
-        self.measure("pg_dump -Fc", lambda: self.run(["pg_dump", "-Fc", "-d", source, "-f", str(dump)]))
+        self.interleaved([
+            ("pg_dump -Fc", lambda: self.run(["pg_dump", "-Fc", "-d", source, "-f", str(dump)]), None),
+            ("seedkit snapshot", lambda: self.seedkit(self.url(source), "snapshot", "bench", "--force"), None),
+        ])
         self.results["pg_dump -Fc"]["bytes"] = dump.stat().st_size
-        self.measure("seedkit snapshot", lambda: self.seedkit(self.url(source), "snapshot", "bench", "--force"))
         self.results["seedkit snapshot"]["bytes"] = folder_bytes(self.work / "snapshots" / "bench", "*.parquet")
 
         schema_only = self.db("schema")
         self.create_db(schema_only)
         self.run(["pg_restore", "--schema-only", "-d", schema_only, str(dump)])
         target = self.db("target")
-        self.measure("pg_restore --data-only -j1",
-                     lambda: self.run(["pg_restore", "--data-only", "--disable-triggers", "-j1", "-d", target, str(dump)]),
-                     prepare=lambda: self.create_db(target, schema_only))
-        for jobs in (1, 2):
-            self.measure(f"pg_restore full -j{jobs}",
-                         lambda jobs=jobs: self.run(["pg_restore", f"-j{jobs}", "-d", target, str(dump)]),
-                         prepare=lambda: self.create_db(target))
-        # seedkit replaces the data of a database that holds some: the usual reset.
-        self.measure("seedkit restore --strategy load",
-                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
-                     prepare=lambda: self.create_db(target, source))
-        self.measure("seedkit restore --strategy load (empty db)",
-                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
-                     prepare=lambda: self.create_db(target))
+        self.interleaved([
+            ("pg_restore --data-only -j1",
+             lambda: self.run(["pg_restore", "--data-only", "--disable-triggers", "-j1", "-d", target, str(dump)]),
+             lambda: self.create_db(target, schema_only)),
+            *[(f"pg_restore full -j{jobs}", lambda jobs=jobs: self.run(["pg_restore", f"-j{jobs}", "-d", target, str(dump)]),
+               lambda: self.create_db(target)) for jobs in (1, 2)],
+            # seedkit replaces the data of a database that holds some: the usual reset.
+            ("seedkit restore --strategy load",
+             lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
+             lambda: self.create_db(target, source)),
+            ("seedkit restore --strategy load (empty db)",
+             lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "load"),
+             lambda: self.create_db(target)),
+        ])
 
         copy = self.db("copy")
-        self.measure("CREATE DATABASE TEMPLATE + DROP",
-                     lambda: self.run(["psql", "-q", "-d", "postgres", "-c",
-                                       f'CREATE DATABASE "{copy}" TEMPLATE "{source}"', "-c", f'DROP DATABASE "{copy}"']))
         self.create_db(target, source)
         self.seedkit(self.url(target), "restore", "bench", "--strategy", "auto")  # keeps the ready copy
-        self.measure("seedkit restore --strategy clone",
-                     lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "clone"))
+        self.interleaved([
+            ("CREATE DATABASE TEMPLATE + DROP",
+             lambda: self.run(["psql", "-q", "-d", "postgres", "-c", f'CREATE DATABASE "{copy}" TEMPLATE "{source}"',
+                               "-c", f'DROP DATABASE "{copy}"']), None),
+            ("seedkit restore --strategy clone",
+             lambda: self.seedkit(self.url(target), "restore", "bench", "--strategy", "clone"), None),
+        ])
         self.seedkit(self.url(target), "cache", "clear")
 
     def big_table(self) -> None:
@@ -283,13 +298,15 @@ class Bench:
         url = f"sqlite:///{source}"
         self.seedkit(url, "snapshot", "bench-sqlite", "--force")
         target = self.work / "target.db"
-        self.measure("sqlite file copy", lambda: self.run(["cp", str(source), str(self.work / "copy.db")]))
         self.measure("sqlite seedkit restore --strategy load",
                      lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "load"),
                      prepare=lambda: shutil.copyfile(source, target))
         self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "auto")
-        self.measure("sqlite seedkit restore --strategy clone",
-                     lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "clone"))
+        self.interleaved([
+            ("sqlite file copy", lambda: self.run(["cp", str(source), str(self.work / "copy.db")]), None),
+            ("sqlite seedkit restore --strategy clone",
+             lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "clone"), None),
+        ])
 
     # ---------------------------------------------------------------- report
     def report(self) -> dict[str, Any]:
@@ -359,7 +376,7 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=dataset.TOTAL_ROWS, help="rows in the 6-table dataset")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--big-rows", type=int, default=5_000_000, help="rows of the bounded-memory table (0: skip)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
     parser.add_argument("--mysql", action="store_true", help="add the MariaDB/MySQL comparison")
