@@ -89,6 +89,7 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     store, else rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is
     not the one pinned in seedkit.lock.
     """
+    started = time.perf_counter()
     config = config or load_config()
     if db is None or isinstance(db, str):
         config = config.with_overrides(database_url=db)
@@ -99,7 +100,7 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
         check_locked(config.root, meta)
 
     if strategy in ("auto", "clone") and (db is None or isinstance(db, str)):
-        report = _clone_if_current(db or config.database_url, meta, config, terminate_sessions)
+        report = _clone_if_current(db or config.database_url, meta, config, terminate_sessions, started)
         if report is not None:
             remember(config.cache_dir, db or config.database_url, meta.generator)
             return report
@@ -125,11 +126,10 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     return report
 
 
-def _clone_if_current(url: str, meta: SnapshotMetadata, config: Config,
-                      terminate_sessions: bool) -> RestoreReport | None:
+def _clone_if_current(url: str, meta: SnapshotMetadata, config: Config, terminate_sessions: bool,
+                      started: float) -> RestoreReport | None:
     """A clone of the ready copy without loading the engine, when the target's schema is the copy's (see
     seedkit.engine.ready); None leaves the decision to restore_snapshot."""
-    started = time.perf_counter()
     copy = clone_if_current(url, ready_key(meta.content_hash, meta.schema_fingerprint), meta.name, config.cache_dir,
                             terminate_sessions=terminate_sessions)
     if copy is None:

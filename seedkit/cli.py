@@ -16,7 +16,7 @@ import click
 
 from seedkit import __version__, api
 from seedkit.config import Config, describe_url, load_config
-from seedkit.console import ProgressView, SeedProgressView, human_bytes, render_table
+from seedkit.console import ProgressView, SeedProgressView, human_bytes, human_seconds, render_table
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
 
@@ -122,7 +122,7 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...])
 
     def text() -> str:
         lines = [f"snapshot {report.name}: {len(report.tables)} tables, {report.rows:,} rows, "
-                 f"{human_bytes(report.bytes)} in {report.seconds:.2f} s -> {_relative(report.metadata_path)}"]
+                 f"{human_bytes(report.bytes)} in {human_seconds(report.seconds)} -> {_relative(report.metadata_path)}"]
         lines += [f"  skipped {s['kind']} {s['name']}: {s['reason']}" for s in report.skipped]
         return "\n".join(lines)
 
@@ -155,7 +155,7 @@ def restore(name: str | None, latest: bool, allow_drift: bool, allow_production:
 def _restore_text(report: Any, config: Config) -> str:
     how = "cloned" if report.strategy == "clone" else "restored"
     lines = [f"{how} {report.name} into {describe_url(config.database_url)}: {len(report.tables)} tables, "
-             f"{report.rows:,} rows in {report.seconds:.2f} s" + (" (schema created)" if report.created_schema else "")]
+             f"{report.rows:,} rows in {human_seconds(report.seconds)}" + (" (schema created)" if report.created_schema else "")]
     lines += [f"  {line}" for line in report.skipped]
     if report.files_from:
         source = f"pulled from the store {_safe_store(config)}" if report.files_from == "store" else \
@@ -292,7 +292,7 @@ def rebuild(name: str, allow_production: bool) -> None:
     """Recreate snapshot NAME's files from the generator recipe in its metadata, checked against its content hash."""
     report = api.rebuild(name, config=_SETTINGS.config(), allow_production=allow_production,
                          progress=_SETTINGS.progress())
-    emit(report.to_dict(), lambda: f"rebuilt {name} in {report.scratch} ({report.seconds:.2f} s): content hash "
+    emit(report.to_dict(), lambda: f"rebuilt {name} in {report.scratch} ({human_seconds(report.seconds)}): content hash "
                                    f"{report.content_hash} matches the metadata; files in snapshots/{name}/")
 
 
@@ -426,7 +426,7 @@ def _seed_text(report: Any, audit: bool) -> str:
     lines = [render_table(["TABLE", "CREATED"], rows) if rows else "nothing to create"]
     total = sum(report.created.values())
     rate = f", {total / report.seconds:,.0f} rows/s" if report.seconds > 0 and total else ""
-    lines.append(f"seeded profile {report.profile} (seed {report.seed}): {total:,} rows in {report.seconds:.2f} s{rate}")
+    lines.append(f"seeded profile {report.profile} (seed {report.seed}): {total:,} rows in {human_seconds(report.seconds)}{rate}")
     lines += [f"skipped {line}" for line in report.skipped]
     lines += [f"error {line}" for line in report.errors]
     return "\n".join(lines)

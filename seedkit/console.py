@@ -31,6 +31,13 @@ class ProgressView:
         self.stream.flush()
 
 
+def human_seconds(seconds: float) -> str:
+    """"1.23 s", or milliseconds under a second (a clone takes a few)."""
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
+
+
 def human_bytes(size: int) -> str:
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
@@ -72,7 +79,7 @@ class SeedProgressView:
             self.stream.write(f"\r\033[Kseed {area}: running")
         elif stage == "done":
             rate = f", {rows / seconds:,.0f} rows/s" if seconds > 0 and rows else ""
-            self.stream.write(f"\r\033[Kseed {area}: {rows:,} rows in {seconds:.2f} s{rate}\n")
+            self.stream.write(f"\r\033[Kseed {area}: {rows:,} rows in {human_seconds(seconds)}{rate}\n")
         else:
             self.stream.write(f"\r\033[Kseed {area}: {stage} {message}\n")
         self.stream.flush()

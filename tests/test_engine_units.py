@@ -91,3 +91,10 @@ def test_a_sqlite_path_with_colons_and_at_signs_is_printed_as_written():
 
     assert describe_url("sqlite:////tmp/a:b@c.db") == "sqlite:////tmp/a:b@c.db"
 
+
+
+@pytest.mark.parametrize("seconds, shown", [(2.345, "2.35 s"), (1.0, "1.00 s"), (0.123, "123 ms"), (0.0042, "4.2 ms")])
+def test_durations_under_a_second_are_shown_in_milliseconds(seconds, shown):
+    from seedkit.console import human_seconds
+
+    assert human_seconds(seconds) == shown
