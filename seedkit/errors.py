@@ -95,3 +95,9 @@ class RebuildMismatchError(SeedkitError):
 
 class LockMismatchError(SeedkitError):
     """A snapshot's content hash differs from the one pinned in seedkit.lock."""
+
+
+def first_line(exc: BaseException | None) -> str:
+    """The first line of an exception's message (a driver's errors run on for several), else its type's name."""
+    text = str(exc).strip() if exc is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__

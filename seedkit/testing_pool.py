@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from seedkit.config import describe_url
 from seedkit.dialects import dialect_for
-from seedkit.engine.connect import database_errors, first_line, open_engine
-from seedkit.errors import SeedkitError, UsageError
+from seedkit.engine.connect import database_errors, open_engine
+from seedkit.errors import SeedkitError, UsageError, first_line
 
 if TYPE_CHECKING:
     from seedkit.testing import SessionDatabase

@@ -76,3 +76,13 @@ def restore_in_new_process(url: str, name: str, config: Config) -> tuple[dict[st
         cwd=config.root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), done.stderr.split()
+
+
+def clone_without_engine(url: str, name: str, config: Config) -> Any:
+    """seedkit.engine.ready's clone of snapshot ``name``'s ready copy into ``url``: the copy used, or None when the
+    target's schema signature is not the copy's."""
+    from seedkit.engine.metadata import read_metadata
+    from seedkit.engine.ready import clone_if_current, ready_key
+
+    meta = read_metadata(config.metadata_dir, name)
+    return clone_if_current(url, ready_key(meta.content_hash, meta.schema_fingerprint), name, config.cache_dir)

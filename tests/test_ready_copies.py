@@ -10,7 +10,7 @@ import pytest
 import seedkit
 from seedkit import api
 from dbstate import assert_same_state, database_state
-from helpers import config_for, execute, restore_in_new_process
+from helpers import clone_without_engine, config_for, execute, restore_in_new_process
 from test_cli import run_main
 
 
@@ -80,16 +80,12 @@ def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded
 
 
 def test_a_changed_schema_is_left_to_the_full_check(seeded, database_factory, sqlite_backend):
-    from seedkit.engine.ready import clone_if_current, ready_key
-
     _, config, _ = seeded
     target = database_factory(sqlite_backend)
     seedkit.restore(target, "cases", config=config)
     execute(target, "CREATE INDEX categories_name ON categories (name)")
     before = database_state(target)
-    meta = seedkit.show("cases", config=config)
-    key = ready_key(meta.content_hash, meta.schema_fingerprint)
-    assert clone_if_current(target, key, "cases", config.cache_dir) is None
+    assert clone_without_engine(target, "cases", config) is None
     assert_same_state(before, database_state(target))
 
 

@@ -32,8 +32,8 @@ from seedkit.dialects.postgresql_binary import batches_to_binary, binary_encoder
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
 from seedkit.dialects import postgresql_adbc
 from seedkit.engine.ready import (
-    READY_PREFIX, ReadyCopy, clone_template, postgresql_ready_name, postgresql_signature, ready_label,
-    ready_label_json,
+    READY_PREFIX, ReadyCopy, clone_template, labelled_ready_copy, postgresql_ready_copy, postgresql_ready_name,
+    postgresql_signature, ready_label, ready_label_json,
 )
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
@@ -717,24 +717,18 @@ class PostgreSQLDialect(BaseDialect):
         return postgresql_ready_name(key, self.engine.url.database or "")
 
     def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
-        return next((c for c in self._ready_copies(_like_literal(self._ready_name(key))) if c.key == key), None)
+        with self._server() as conn:
+            return postgresql_ready_copy(_raw(conn), key, self.engine.url.database or "")
 
     def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
+        """The template databases labelled as ready copies of this target."""
         suffix = self._ready_name("")[len(READY_PREFIX):]
-        return self._ready_copies(_like_literal(READY_PREFIX) + "%" + _like_literal(suffix))
-
-    def _ready_copies(self, pattern: str) -> list[ReadyCopy]:
-        """The ready copies among the template databases whose name matches the LIKE ``pattern``."""
+        pattern = _like_literal(READY_PREFIX) + "%" + _like_literal(suffix)
         with self._server() as conn:
             rows = _raw(conn).execute(
                 """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
                    WHERE datistemplate AND datname LIKE %s ORDER BY datname""", (pattern,)).fetchall()
-        copies = []
-        for datname, comment in rows:
-            copy, _ = ready_label(comment)
-            if copy is not None and copy.dialect == self.name and copy.location == datname:
-                copies.append(copy)
-        return copies
+        return [copy for datname, comment in rows if (copy := labelled_ready_copy(datname, comment)) is not None]
 
     def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
         """CREATE DATABASE ... TEMPLATE the target, marked as a template nobody connects to, labelled by COMMENT.

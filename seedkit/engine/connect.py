@@ -9,7 +9,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from seedkit.config import describe_url
-from seedkit.errors import ConnectionFailedError, SeedkitError
+from seedkit.errors import ConnectionFailedError, SeedkitError, first_line
 
 DRIVER_EXTRAS = {"psycopg": "postgresql", "psycopg2": "postgresql", "pymysql": "mysql", "MySQLdb": "mysql"}
 DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql",
@@ -76,11 +76,6 @@ def database_errors(engine: sa.Engine, action: str, error: type[SeedkitError] = 
         if dbapi is not None and isinstance(exc, getattr(dbapi, "Error", ())):
             raise error(f"{action} failed: {first_line(exc)}") from exc
         raise
-
-
-def first_line(exc: BaseException | None) -> str:
-    text = str(exc).strip() if exc is not None else ""
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _is_connect_failure(exc: sa.exc.OperationalError) -> bool:

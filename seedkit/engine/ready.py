@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from seedkit.errors import RestoreFailedError
+from seedkit.errors import RestoreFailedError, first_line
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,21 @@ def ready_label_json(copy: ReadyCopy, target: str) -> str:
     return json.dumps({**copy.to_dict(), "target": target}, sort_keys=True)
 
 
+def postgresql_ready_copy(raw: Any, key: str, database: str) -> ReadyCopy | None:
+    """The ready copy ``key`` of ``database`` on the server of psycopg connection ``raw``, if there is one."""
+    name = postgresql_ready_name(key, database)
+    found = raw.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                        "WHERE datistemplate AND datname = %s", (name,)).fetchone()
+    copy = labelled_ready_copy(name, found[0]) if found else None
+    return copy if copy is not None and copy.key == key else None
+
+
+def labelled_ready_copy(datname: str, comment: str | None) -> ReadyCopy | None:
+    """The ready copy a template database's COMMENT describes, when it describes that very database."""
+    copy, _ = ready_label(comment)
+    return copy if copy is not None and copy.dialect == "postgresql" and copy.location == datname else None
+
+
 def ready_label(comment: str | None) -> tuple[ReadyCopy | None, str | None]:
     """(ReadyCopy, target database) from a ready copy's COMMENT; (None, None) when it is not one."""
     try:
@@ -275,13 +290,8 @@ def _clone_postgresql(url: str, key: str, name: str, terminate_sessions: bool) -
         return None
     with server:
         try:
-            ready_name = postgresql_ready_name(key, database)
-            found = server.execute(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datistemplate AND datname = %s",
-                (ready_name,)).fetchone()
-            copy = ready_label(found[0])[0] if found else None
-            if (copy is None or copy.key != key or copy.dialect != "postgresql" or copy.location != ready_name
-                    or copy.schema_signature is None):
+            copy = postgresql_ready_copy(server, key, database)
+            if copy is None or copy.schema_signature is None:
                 return None
             with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
                 signature, closed = postgresql_signature(conn), conn.info.backend_pid
@@ -292,6 +302,5 @@ def _clone_postgresql(url: str, key: str, name: str, terminate_sessions: bool) -
         try:
             clone_template(server, database, copy, terminate_sessions=terminate_sessions, closed=closed)
         except psycopg.Error as exc:
-            text = str(exc).strip().splitlines()
-            raise RestoreFailedError(f"restore of {name!r} failed: {text[0] if text else type(exc).__name__}") from exc
+            raise RestoreFailedError(f"restore of {name!r} failed: {first_line(exc)}") from exc
     return copy

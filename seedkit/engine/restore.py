@@ -18,14 +18,14 @@ import sqlalchemy as sa
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect, split_statements
 from seedkit.engine.ready import ReadyCopy, now as cache_now, ready_key
-from seedkit.engine.connect import database_errors, first_line, open_engine
+from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry, read_metadata, snapshot_folder
 from seedkit.engine.parquet import content_digest, file_digest, parquet_summary, read_batches
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
 from seedkit.engine.reflect import TableInfo, TableRef, normalised_schema, schema_differences
 from seedkit.engine.reports import RestoreReport, TableReport
 from seedkit.errors import (
-    IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError, UsageError,
+    IntegrityError, RestoreFailedError, SchemaMismatchError, SnapshotNotFoundError, UsageError, first_line,
 )
 
 
