@@ -6,7 +6,6 @@ here prints or exits; the CLI and the pytest plugin are thin layers over these f
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import time
 from contextlib import ExitStack, contextmanager
@@ -19,8 +18,9 @@ from seedkit.engine.metadata import (
     SnapshotMetadata, list_metadata, metadata_path, read_metadata, snapshot_folder,
 )
 from seedkit.engine.progress import Progress, ignore
-from seedkit.engine.ready import ReadyCopy, clone_if_current, ready_key
-from seedkit.engine.reports import RestoreReport, TableReport
+from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from seedkit.engine.ready import ReadyCopy, ReadyStore, ready_store
+from seedkit.engine.reports import RestoreReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
 from seedkit.generator import recall, remember
 from seedkit.guard import refuse_production
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from seedkit.engine.diff import DiffReport, DiffSide
     from seedkit.engine.dump import SnapshotReport
-    from seedkit.engine.restore import VerifyReport
+    from seedkit.engine.verify import VerifyReport
     from seedkit.rebuild import RebuildReport
     from seedkit.store import Store, TransferReport
 
@@ -80,15 +80,19 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
 
 def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Config | None = None,
             allow_drift: bool = False, allow_production: bool = False, progress: Progress = ignore,
-            strategy: str = "auto", terminate_sessions: bool = False, locked: bool = False) -> RestoreReport:
+            strategy: str = "auto", terminate_sessions: bool = False, locked: bool = False,
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> RestoreReport:
     """Replace the data of ``db`` with snapshot ``name`` (default: the latest), all or nothing.
 
-    ``strategy="auto"`` clones the ready copy kept by an earlier restore of the same data and schema when there is
-    one, and otherwise loads the files and keeps a ready copy for next time; ``"load"`` always loads; ``"clone"``
-    insists on a ready copy. When the metadata is here but the files are not, they are pulled from the configured
-    store, else rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is
-    not the one pinned in seedkit.lock.
+    ``strategy="auto"`` clones the ready copy an earlier restore kept when the result is exactly what a load would
+    give (the same data, and the target's catalog is the copy's), and otherwise loads the files and keeps a ready
+    copy for the target's schema; ``"load"`` always loads; ``"clone"`` insists on a ready copy and says why there
+    is none. When the metadata is here but the files are not, they are pulled from the configured store, else
+    rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is not the one
+    pinned in seedkit.lock. Another restore of the same database is waited for up to ``lock_timeout`` seconds.
     """
+    from seedkit.engine import restorer
+
     started = time.perf_counter()
     config = config or load_config()
     if db is None or isinstance(db, str):
@@ -98,75 +102,51 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     meta = read_metadata(config.metadata_dir, name)
     if locked:
         check_locked(config.root, meta)
-
-    if strategy in ("auto", "clone") and (db is None or isinstance(db, str)):
-        report = _clone_if_current(db or config.database_url, meta, config, terminate_sessions, started)
-        if report is not None:
-            remember(config.cache_dir, db or config.database_url, meta.generator)
-            return report
-
-    from seedkit.engine.restore import restore_snapshot
-
-    def run(snapshots_dir: Path, metadata_dir: Path) -> RestoreReport:
-        return restore_snapshot(db or config.database_url, name, snapshots_dir=snapshots_dir,
-                                metadata_dir=metadata_dir, allow_drift=allow_drift, progress=progress,
-                                strategy=strategy, cache_dir=config.cache_dir, terminate_sessions=terminate_sessions)
-
-    try:
-        # A ready copy clones without the files; without one, missing files are refused before the database is touched.
-        report = run(config.snapshots_dir, config.metadata_dir)
-    except SnapshotNotFoundError:
-        if strategy == "clone" or _files_present(meta, snapshot_folder(config.snapshots_dir, name)):
-            raise
-        with _snapshot_files(meta, config, db, allow_production=allow_production, progress=progress) as found:
-            snapshots_dir, metadata_dir, files_from = found
-            report = dataclasses.replace(run(snapshots_dir, metadata_dir), files_from=files_from)
-    if db is None or isinstance(db, str):
-        remember(config.cache_dir, db or config.database_url, read_metadata(config.metadata_dir, name).generator)
+    target = db if db is not None else config.database_url
+    options = restorer.RestoreOptions(strategy=strategy, allow_drift=allow_drift,
+                                      terminate_sessions=terminate_sessions, lock_timeout=lock_timeout,
+                                      progress=progress)
+    report = restorer.restore(
+        target, meta, snapshots_dir=config.snapshots_dir, metadata_dir=config.metadata_dir,
+        cache_dir=config.cache_dir, options=options, started=started,
+        resolve=lambda: _snapshot_files(meta, config, db, allow_production=allow_production, progress=progress))
+    if isinstance(target, str):
+        remember(config.cache_dir, target, meta.generator)
     return report
 
 
-def _clone_if_current(url: str, meta: SnapshotMetadata, config: Config, terminate_sessions: bool,
-                      started: float) -> RestoreReport | None:
-    """A clone of the ready copy without loading the engine, when the target's schema is the copy's (see
-    seedkit.engine.ready); None leaves the decision to restore_snapshot."""
-    copy = clone_if_current(url, ready_key(meta.content_hash, meta.schema_fingerprint), meta.name, config.cache_dir,
-                            terminate_sessions=terminate_sessions)
-    if copy is None:
-        return None
-    tables = [TableReport(t.name, t.rows) for t in meta.tables]
-    return RestoreReport(meta.name, meta.content_hash, tables, time.perf_counter() - started, strategy="clone",
-                         ready_copy=copy.location)
-
-
 def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = None) -> list[ReadyCopy]:
-    """The ready copies kept for the database's kind (SQLite files in the cache folder, PostgreSQL templates)."""
-    from seedkit.dialects import dialect_for
-    from seedkit.engine.connect import open_engine
-
+    """The ready copies the database may clone (SQLite: every file in the cache folder; PostgreSQL: the target's
+    template databases)."""
     config = config or load_config()
-    return dialect_for(open_engine(db or config.database_url)).list_ready_copies(config.cache_dir)
+    with _ready_copies(db, config) as store:
+        return store.copies() if store is not None else []
 
 
 def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = None,
                 snapshot: str | None = None) -> list[ReadyCopy]:
     """Remove the ready copies (only those of ``snapshot`` when given); returns what was removed."""
-    from seedkit.dialects import dialect_for
-    from seedkit.engine.connect import open_engine
-
     config = config or load_config()
-    dialect = dialect_for(open_engine(db or config.database_url))
     removed = []
-    for copy in dialect.list_ready_copies(config.cache_dir):
-        if snapshot is None or copy.snapshot == snapshot:
-            dialect.drop_ready_copy(config.cache_dir, copy)
-            removed.append(copy)
+    with _ready_copies(db, config) as store:
+        for copy in store.copies() if store is not None else []:
+            if snapshot is None or copy.snapshot == snapshot:
+                store.drop(copy)
+                removed.append(copy)
     return removed
+
+
+@contextmanager
+def _ready_copies(db: str | sa.Engine | None, config: Config) -> Iterator[ReadyStore | None]:
+    from seedkit.engine.restorer import held_target
+
+    with held_target(db or config.database_url, cache_dir=config.cache_dir, purpose="cache") as held:
+        yield ready_store(held.target, config.cache_dir, held.lock.connection)
 
 
 def verify(name: str, *, config: Config | None = None, deep: bool = True) -> VerifyReport:
     """Check a snapshot's metadata and every file (sizes, checksums, row digests) without a database."""
-    from seedkit.engine.restore import verify_snapshot
+    from seedkit.engine.verify import verify_snapshot
 
     config = config or load_config()
     return verify_snapshot(name, snapshots_dir=config.snapshots_dir, metadata_dir=config.metadata_dir, deep=deep)

@@ -17,6 +17,7 @@ import click
 from seedkit import __version__, api
 from seedkit.config import Config, describe_url, load_config
 from seedkit.console import ProgressView, SeedProgressView, human_bytes, human_seconds, render_table
+from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
 
@@ -81,8 +82,16 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def lock_timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--lock-timeout, for every command that writes to the database."""
+    return click.option(
+        "--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT, show_default=True,
+        metavar="SECONDS", help="How long to wait for another seedkit command writing to the same database.")(command)
+
+
 def strategy_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--strategy and --terminate-sessions, shared by restore and reset."""
+    """--strategy, --terminate-sessions and --lock-timeout, shared by restore and reset."""
+    command = lock_timeout_option(command)
     command = click.option(
         "--terminate-sessions", is_flag=True,
         help="PostgreSQL clone: end other sessions on the target database first (they lose their work).")(command)
@@ -138,7 +147,7 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...])
 @strategy_options
 @common_options
 def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, locked: bool, strategy: str,
-            terminate_sessions: bool) -> None:
+            terminate_sessions: bool, lock_timeout: float) -> None:
     """Replace the database's data with snapshot NAME (default: the latest), all or nothing.
 
     Missing files are pulled from the configured store, else rebuilt from the metadata's generator recipe.
@@ -148,14 +157,24 @@ def restore(name: str | None, latest: bool, allow_drift: bool, allow_production:
     config = _SETTINGS.config()
     report = api.restore(None, name, config=config, allow_drift=allow_drift, allow_production=allow_production,
                          progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions,
-                         locked=locked)
+                         locked=locked, lock_timeout=lock_timeout)
+    notice_recovered(report.recovered)
     emit(report.to_dict(), lambda: _restore_text(report, config))
+
+
+def notice_recovered(lines: list[str]) -> None:
+    """Say on stderr what was done about an interrupted earlier restore (not with --quiet)."""
+    if not _SETTINGS.quiet:
+        for line in lines:
+            click.echo(f"seedkit: recovered: {line}", err=True)
 
 
 def _restore_text(report: Any, config: Config) -> str:
     how = "cloned" if report.strategy == "clone" else "restored"
     lines = [f"{how} {report.name} into {describe_url(config.database_url)}: {len(report.tables)} tables, "
              f"{report.rows:,} rows in {human_seconds(report.seconds)}" + (" (schema created)" if report.created_schema else "")]
+    if report.reason:
+        lines.append(f"  {report.strategy}: {report.reason}")
     lines += [f"  {line}" for line in report.skipped]
     if report.files_from:
         source = f"pulled from the store {_safe_store(config)}" if report.files_from == "store" else \
@@ -183,7 +202,7 @@ def cache_list() -> None:
         rows = [[c.snapshot, c.created_at, human_bytes(c.bytes) if c.bytes else "", c.location] for c in copies]
         return render_table(["SNAPSHOT", "CREATED", "SIZE", "WHERE"], rows)
 
-    emit([c.to_dict() for c in copies], text)
+    emit([c.summary() for c in copies], text)
 
 
 @cache.command(name="clear")
@@ -192,7 +211,7 @@ def cache_list() -> None:
 def cache_clear(snapshot_name: str | None) -> None:
     """Remove ready copies (all, or those of one snapshot)."""
     removed = api.cache_clear(config=_SETTINGS.config(), snapshot=snapshot_name)
-    emit([c.to_dict() for c in removed], lambda: f"removed {len(removed)} ready cop{'y' if len(removed) == 1 else 'ies'}")
+    emit([c.summary() for c in removed], lambda: f"removed {len(removed)} ready cop{'y' if len(removed) == 1 else 'ies'}")
 
 
 @cli.command(name="list")
@@ -347,14 +366,16 @@ def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_va
 @strategy_options
 @common_options
 def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None, allow_production: bool,
-          strategy: str, terminate_sessions: bool) -> None:
+          strategy: str, terminate_sessions: bool, lock_timeout: float) -> None:
     """Back to a known state: reseed from scratch (--profile) or restore a snapshot (--snapshot)."""
     if profile and snapshot_name:
         raise click.UsageError("give --profile or --snapshot, not both")
     config = _SETTINGS.config()
     if snapshot_name:
         report = api.restore(None, snapshot_name, config=config, allow_production=allow_production,
-                             progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions)
+                             progress=_SETTINGS.progress(), strategy=strategy, terminate_sessions=terminate_sessions,
+                             lock_timeout=lock_timeout)
+        notice_recovered(report.recovered)
         emit(report.to_dict(), lambda: _restore_text(report, config))
         return
     seeded = api.seed(None, config=config, profile=profile, seed=seed_value, clear=True,

@@ -65,6 +65,10 @@ class RestoreFailedError(SeedkitError):
     """Loading data failed; the target was rolled back to its previous state."""
 
 
+class LockTimeoutError(SeedkitError):
+    """Another seedkit command held the target's lock for longer than the lock timeout."""
+
+
 class DumpFailedError(SeedkitError):
     """Reading the source failed; no snapshot was written."""
 

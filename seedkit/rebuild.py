@@ -34,7 +34,7 @@ from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.reflect import schema_differences
-from seedkit.engine.restore import verify_files
+from seedkit.engine.verify import verify_files
 from seedkit.errors import IntegrityError, RebuildMismatchError, SeedError, SnapshotNotFoundError
 from seedkit.store import put_in_place
 

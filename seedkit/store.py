@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from seedkit.atomic import replace_folder, staging_folder
 from seedkit.engine.metadata import SnapshotMetadata, parse_metadata, snapshot_folder, write_metadata
 from seedkit.engine.parquet import file_digest
-from seedkit.engine.restore import verify_files
+from seedkit.engine.verify import verify_files
 from seedkit.errors import ConfigError, IntegrityError, NotInStoreError, SeedkitError, StoreError
 from seedkit.names import check_name
 

@@ -273,8 +273,7 @@ class PostgresBackend(ServerBackend):
     def _drop(self, name: str) -> None:
         from psycopg import sql
 
-        from seedkit.dialects.postgresql import _drop_ready
-        from seedkit.engine.ready import ready_label
+        from seedkit.engine.ready_postgresql import _drop_ready, labelled
 
         with self._admin_connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -282,8 +281,8 @@ class PostgresBackend(ServerBackend):
             templates = conn.execute("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
                                      "WHERE datistemplate AND datname LIKE 'seedkit\\_ready\\_%'").fetchall()
             for template, comment in templates:
-                copy, target = ready_label(comment)
-                if copy is not None and target == name and copy.location == template:
+                copy, target = labelled(template, comment)
+                if copy is not None and target == name:
                     _drop_ready(conn, template)
 
 

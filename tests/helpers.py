@@ -78,11 +78,17 @@ def restore_in_new_process(url: str, name: str, config: Config) -> tuple[dict[st
     return json.loads(done.stdout), done.stderr.split()
 
 
-def clone_without_engine(url: str, name: str, config: Config) -> Any:
-    """seedkit.engine.ready's clone of snapshot ``name``'s ready copy into ``url``: the copy used, or None when the
-    target's schema signature is not the copy's."""
+def decision_for(url: str, name: str, config: Config) -> Any:
+    """What a restore of snapshot ``name`` into ``url`` would do (clone or load, and why), decided without
+    SQLAlchemy, under the target's lock; nothing is changed."""
     from seedkit.engine.metadata import read_metadata
-    from seedkit.engine.ready import clone_if_current, ready_key
+    from seedkit.engine.plan import decide
+    from seedkit.engine.ready import ready_store
+    from seedkit.engine.restorer import held_target
 
     meta = read_metadata(config.metadata_dir, name)
-    return clone_if_current(url, ready_key(meta.content_hash, meta.schema_fingerprint), name, config.cache_dir)
+    with held_target(url, cache_dir=config.cache_dir) as held:
+        store = ready_store(held.target, config.cache_dir, held.lock.connection)
+        assert store is not None
+        return decide("auto", meta, cannot_clone=None, catalog=store.catalog(), copies=store.copies(),
+                      blocker=store.blocker())

@@ -16,7 +16,7 @@ import seedkit
 from seedkit import api
 from backends import Backend, connect_raw
 from dbstate import assert_same_state, database_state
-from helpers import clone_without_engine, config_for, execute, restore_in_new_process
+from helpers import config_for, decision_for, execute, restore_in_new_process
 from schemas import load_case_schema
 from seedkit.config import Config
 from test_cli import run_main
@@ -52,8 +52,8 @@ def ready_databases(target: str, config: Config) -> list[str]:
 @pytest.mark.parametrize("file_copy", [False, True], ids=["wal_log", "file_copy"])
 def test_auto_loads_first_then_clones_with_identical_state(seeded, new_pg, file_copy, monkeypatch) -> None:
     # Large ready copies are cloned with STRATEGY FILE_COPY (PostgreSQL 15+): both ways give the same state.
-    from seedkit.engine import ready
-    monkeypatch.setattr(ready, "FILE_COPY_BYTES", 0 if file_copy else 1 << 62)
+    from seedkit.engine import ready_postgresql
+    monkeypatch.setattr(ready_postgresql, "FILE_COPY_BYTES", 0 if file_copy else 1 << 62)
     _, config, expected = seeded
     target = new_pg()
     first = seedkit.restore(target, "cases", config=config)
@@ -85,20 +85,32 @@ def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded
     assert_same_state(expected, database_state(target))
 
 
-@pytest.mark.parametrize("change", [
-    "CREATE INDEX products_price ON products (price)",
-    "ALTER TABLE products ALTER COLUMN price SET DEFAULT 0",
-    "CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'",
-    "ALTER TABLE products DISABLE TRIGGER USER",
+@pytest.mark.parametrize("change,reason", [
+    ("CREATE INDEX products_price ON products (price)", "target has index public.products_price that the ready copy lacks"),
+    ("ALTER TABLE products ALTER COLUMN price SET DEFAULT 0", "column public.products.price differs"),
+    ("CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'", "target has function public.answer()"),
+    ("ALTER TABLE products DISABLE TRIGGER USER", "trigger"),
+    ("COMMENT ON COLUMN products.price IS 'in cents'", "target has comment column price of table products"),
+    ("GRANT SELECT ON products TO PUBLIC", "table public.products differs"),
 ])
-def test_a_changed_schema_is_left_to_the_full_check(seeded, new_pg, change) -> None:
+def test_a_migrated_target_is_loaded_and_keeps_its_migration(seeded, new_pg, change, reason) -> None:
+    # A migration that changes no column (an index, a default, a trigger's state, a comment, a grant) used to be
+    # reverted by the clone. Now the restore loads, says why, and leaves what a load leaves.
     _, config, _ = seeded
-    target = new_pg()
-    seedkit.restore(target, "cases", config=config)
-    execute(target, change, "DELETE FROM line_notes")
-    before = database_state(target)
-    assert clone_without_engine(target, "cases", config) is None
-    assert_same_state(before, database_state(target))
+    target, reference = new_pg(), new_pg()
+    for url in (target, reference):
+        seedkit.restore(url, "cases", config=config)
+        execute(url, change, "DELETE FROM line_notes")
+    decision = decision_for(target, "cases", config)
+    assert decision.strategy == "load" and reason in decision.reason
+    report = seedkit.restore(target, "cases", config=config)
+    assert report.strategy == "load" and reason in report.reason
+    seedkit.restore(reference, "cases", config=config, strategy="load")
+    assert_same_state(database_state(reference), database_state(target))
+    # The load kept a ready copy for the migrated schema: the next reset clones it.
+    execute(target, "DELETE FROM line_notes")
+    assert seedkit.restore(target, "cases", config=config).strategy == "clone"
+    assert_same_state(database_state(reference), database_state(target))
 
 
 def test_ready_copy_is_not_used_after_the_snapshot_changes(seeded, new_pg) -> None:

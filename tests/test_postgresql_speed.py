@@ -92,7 +92,7 @@ def test_the_planner_setting_for_foreign_key_checks_does_not_outlive_them(new_pg
     execute(url, "CREATE TABLE parents (id integer PRIMARY KEY)",
             "CREATE TABLE children (id integer PRIMARY KEY, parent_id integer REFERENCES parents)")
     dialect = dialect_for(open_engine(url))
-    with dialect.restore_session([]) as conn:
+    with dialect.restore_transaction() as conn:
         tables = dialect.reflect(conn, [TableRef(None, "parents"), TableRef(None, "children")], for_dump=False)
         state = dialect.before_load(conn, tables)
         assert state.foreign_keys
@@ -187,7 +187,7 @@ def test_binary_copy_stores_every_value_as_the_csv_copy_does(new_pg: Callable[[]
         str(n)[:10], "xy"[: n % 3], f"[{n}]", f'{{"n": {n}}}', bytes([n]) * n))} for n in range(1, 21)]
     batch = pa.RecordBatch.from_pylist(BINARY_ROWS + ordinary, schema=schema)
     dialect = dialect_for(open_engine(url))
-    with dialect.restore_session([]) as conn:
+    with dialect.restore_transaction() as conn:
         table, = dialect.reflect(conn, [TableRef(None, "by_binary")], for_dump=False)
         assert binary_encoder(table.columns, schema) is not None
         dialect.empty_tables(conn, [table])  # as a restore does before COPY ... FREEZE

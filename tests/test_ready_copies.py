@@ -10,7 +10,7 @@ import pytest
 import seedkit
 from seedkit import api
 from dbstate import assert_same_state, database_state
-from helpers import clone_without_engine, config_for, execute, restore_in_new_process
+from helpers import config_for, decision_for, execute, restore_in_new_process
 from test_cli import run_main
 
 
@@ -61,13 +61,13 @@ def test_clone_refuses_a_target_whose_schema_changed(seeded, database_factory, s
     seedkit.restore(target, "cases", config=config)
     execute(target, "ALTER TABLE categories ADD COLUMN extra TEXT")
     before = database_state(target)
-    with pytest.raises(seedkit.SeedkitError, match="extra"):
+    with pytest.raises(seedkit.SeedkitError, match="cannot clone snapshot 'cases': target's table categories differs from the ready copy's"):
         seedkit.restore(target, "cases", config=config, strategy="clone")
     assert_same_state(before, database_state(target))
 
 
 def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded, database_factory, sqlite_backend):
-    # The ready copy records the schema signature; a target with the same one is cloned before SQLAlchemy or
+    # The ready copy is keyed by the target's catalog; a target with the same one is cloned before SQLAlchemy or
     # pyarrow is imported.
     _, config, expected = seeded
     target = database_factory(sqlite_backend)
@@ -79,24 +79,30 @@ def test_a_reset_of_an_unchanged_schema_clones_without_loading_the_engine(seeded
     assert_same_state(expected, database_state(target))
 
 
-def test_a_changed_schema_is_left_to_the_full_check(seeded, database_factory, sqlite_backend):
+def test_a_migrated_target_is_loaded_and_keeps_its_migration(seeded, database_factory, sqlite_backend):
     _, config, _ = seeded
-    target = database_factory(sqlite_backend)
-    seedkit.restore(target, "cases", config=config)
-    execute(target, "CREATE INDEX categories_name ON categories (name)")
-    before = database_state(target)
-    assert clone_without_engine(target, "cases", config) is None
-    assert_same_state(before, database_state(target))
+    target, reference = database_factory(sqlite_backend), database_factory(sqlite_backend)
+    for url in (target, reference):
+        seedkit.restore(url, "cases", config=config)
+        execute(url, "CREATE INDEX categories_name ON categories (name)", "DELETE FROM categories WHERE id = 7")
+    decision = decision_for(target, "cases", config)
+    assert decision.strategy == "load"
+    assert decision.reason == "target has index categories_name that the ready copy lacks"
+    assert seedkit.restore(target, "cases", config=config).strategy == "load"
+    seedkit.restore(reference, "cases", config=config, strategy="load")
+    assert_same_state(database_state(reference), database_state(target))
 
 
-def test_a_ready_copy_kept_under_allow_drift_is_not_signed(seeded, database_factory, sqlite_backend):
+def test_a_ready_copy_is_not_kept_for_a_restore_that_allowed_drift(seeded, database_factory, sqlite_backend):
     _, config, expected = seeded
     target = database_factory(sqlite_backend)
-    seedkit.restore(target, "cases", config=config, allow_drift=True)
-    [copy] = api.cache_list(target, config=config)
-    assert copy.schema_signature is None
-    assert seedkit.restore(target, "cases", config=config).strategy == "clone"  # by the engine's full check
-    assert_same_state(expected, database_state(target))
+    from schemas import load_case_schema
+
+    load_case_schema(target, "sqlite")
+    execute(target, "ALTER TABLE categories ADD COLUMN extra TEXT")
+    report = seedkit.restore(target, "cases", config=config, allow_drift=True)
+    assert report.ready_copy.startswith("not kept") and "drift" in report.ready_copy
+    assert seedkit.restore(target, "cases", config=config, allow_drift=True).strategy == "load"
 
 
 def test_load_strategy_never_clones(seeded, database_factory, sqlite_backend):

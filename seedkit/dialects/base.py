@@ -6,14 +6,14 @@ database does better or differently. Capabilities are plain attributes with a co
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
 
-from seedkit.engine.ready import ReadyCopy
+from seedkit.engine.faults import step
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import arrow_type_for, schema_of
@@ -23,6 +23,9 @@ STATEMENT_MARKER = "-- seedkit:statement"
 
 class BaseDialect:
     """Generic behaviour for any SQLAlchemy database."""
+
+    # The RestoreSession subclass a restore of this database runs in (set below the class).
+    session_class: type[RestoreSession]
 
     name = "generic"
     # Whether DDL run inside the restore transaction rolls back with it. Without it, a schema created for an empty
@@ -179,8 +182,12 @@ class BaseDialect:
         tables, skipped = self.list_tables(conn, schemas)
         return not tables and not skipped
 
+    def restore_session(self, *, ddl: Sequence[str] | None = None) -> "RestoreSession":
+        """The session of one restore of this target: ``ddl`` is the snapshot's schema, for an empty target."""
+        return self.session_class(self, ddl=ddl)
+
     @contextmanager
-    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+    def restore_transaction(self) -> Iterator[sa.Connection]:
         """A connection in the restore transaction; leaving the block commits, an exception rolls back."""
         with self.engine.connect() as conn:
             with conn.begin():
@@ -228,6 +235,11 @@ class BaseDialect:
                       sequences: Sequence[dict[str, Any]]) -> None:
         """Put sequences, identity and auto-increment counters where they were at dump time."""
 
+    def data_outside(self, conn: sa.Connection, schemas: Sequence[str | None]) -> list[str]:
+        """Data in the database that a restore of these schemas leaves alone (named for a message): a clone of a
+        ready copy would reset it too, so none is kept while there is any."""
+        return []
+
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         """Make the next generated id of each (emptied) table start from the beginning again, as on a new table.
 
@@ -236,29 +248,8 @@ class BaseDialect:
         """
 
     # ------------------------------------------------------------------ ready copies (near-instant reset)
-    # Whether this database can keep a restored state aside and clone it back; the generic dialect cannot.
-    supports_clone = False
-    clone_requirements = "this database cannot be cloned; restores always load"
-
-    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
-        """The ready copy stored under ``key``, if it exists and is intact."""
-        return None
-
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
-        """Keep the target's current state (just restored) as the ready copy ``key``; ``template`` carries the labels.
-        ``sign`` records the schema signature that lets a later reset clone without the engine's full schema check
-        (only for a restore whose target had exactly the snapshot's schema)."""
-        raise NotImplementedError(self.clone_requirements)
-
-    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        """Replace the target database with a clone of ``copy``."""
-        raise NotImplementedError(self.clone_requirements)
-
-    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
-        return []
-
-    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
-        raise NotImplementedError(self.clone_requirements)
+    # Why this database cannot keep a restored state aside and clone it back (None: it can, see engine/ready.py).
+    cannot_clone: str | None = "this database cannot be cloned (only SQLite files and PostgreSQL databases can)"
 
     # ------------------------------------------------------------------ test databases (pytest plugin)
     # Whether seedkit can create, copy and drop whole databases on this server: derived test databases and per-test
@@ -315,3 +306,99 @@ def split_statements(text: str) -> list[str]:
 
 def join_statements(statements: Sequence[str]) -> str:
     return "".join(f"{STATEMENT_MARKER}\n{s.strip()}\n" for s in statements)
+
+
+class RestoreSession:
+    """One restore of one target, made by the dialect for this run (as alembic makes its impl per migration run).
+
+    It holds the connection in the restore transaction and whatever the steps must remember between them, so no
+    state of a restore lives on the dialect or the connection. Used as a context manager: entering opens the
+    transaction (creating the snapshot's schema first for an empty target, ``ddl``), leaving commits, or rolls
+    back on an exception and undoes what the transaction could not (a schema created by DDL that commits on its
+    own). The engine calls the steps in order: ``before_load``, ``empty_tables``, ``load_table`` per table,
+    ``after_load``, ``set_sequences``. Dialects subclass it where their restore differs.
+    """
+
+    def __init__(self, dialect: BaseDialect, *, ddl: Sequence[str] | None = None) -> None:
+        self.dialect = dialect
+        self.ddl = list(ddl) if ddl is not None else None
+        # Tables created for an empty target outside the transaction, dropped again if the restore fails.
+        self.created: list[TableRef] = []
+        self.state: Any = None
+        self._stack = ExitStack()
+        self.conn: sa.Connection
+
+    @property
+    def created_schema(self) -> bool:
+        return self.ddl is not None
+
+    def __enter__(self) -> "RestoreSession":
+        try:
+            self.begin()
+        except BaseException:
+            self._stack.close()
+            self.undo()
+            raise
+        return self
+
+    def begin(self) -> None:
+        """Open the transaction (and create the schema of an empty target)."""
+        if self.ddl is not None and not self.dialect.transactional_ddl:
+            with self.dialect.engine.begin() as conn:
+                self.dialect.create_schema(conn, self.ddl)
+            self.created = self.created_tables()
+            step("schema-created")
+        self.conn = self._stack.enter_context(self.dialect.restore_transaction())
+        if self.ddl is not None and self.dialect.transactional_ddl:
+            self.dialect.create_schema(self.conn, self.ddl)
+            step("schema-created")
+
+    def created_tables(self) -> list[TableRef]:
+        """The tables the schema created (the generic dialect: all of them, read back)."""
+        with self.dialect.engine.connect() as conn:
+            return self.dialect.list_tables(conn, [None])[0]
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        try:
+            self.before_commit(error)
+            self._stack.__exit__(kind, error, trace)
+        except BaseException:
+            self.undo()
+            raise
+        if error is not None:
+            self.undo()
+            return
+        step("commit")
+        self.after_commit()
+
+    def before_commit(self, error: BaseException | None) -> None:
+        """Last work inside the transaction (``error``: the exception that will roll it back, if any)."""
+
+    def after_commit(self) -> None:
+        """Work that could not be part of the transaction, once it has committed."""
+
+    def undo(self) -> None:
+        """After a rollback: undo what the transaction could not (the schema created for an empty target)."""
+        if self.created:
+            self.dialect.drop_tables(self.created)
+            self.created = []
+
+    # ------------------------------------------------------------------ the steps
+    def before_load(self, tables: Sequence[TableInfo]) -> None:
+        self.state = self.dialect.before_load(self.conn, tables)
+
+    def empty_tables(self, tables: Sequence[TableInfo]) -> None:
+        self.dialect.empty_tables(self.conn, tables)
+
+    def load_table(self, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
+        return self.dialect.load_table(self.conn, table, batches)
+
+    def after_load(self, tables: Sequence[TableInfo]) -> None:
+        self.dialect.after_load(self.conn, tables, self.state)
+
+    def set_sequences(self, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        self.dialect.set_sequences(self.conn, tables, per_table, sequences)
+
+
+BaseDialect.session_class = RestoreSession

@@ -5,30 +5,34 @@ every table is read from the same moment and TIMESTAMP values come back as store
 ``SSCursor`` in primary-key order. :func:`column_mapping` is the one place where MySQL types meet Arrow types. A zero
 date (``'0000-00-00'``) is no date at all; the dump refuses it with the table and column instead of losing it.
 
-Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRIGGER and ALTER TABLE) commits:
+Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRIGGER and ALTER TABLE) commits
+(:class:`MySQLRestoreSession`):
 
-1. the engine checks every file before the database is touched;
-2. :meth:`MySQLDialect.restore_session` reads the full definition of every trigger in the database (``SHOW CREATE
-   TRIGGER``: statement, definer and sql_mode) and drops them all *before* the data transaction starts. MySQL cannot
-   disable a trigger, and dropping one inside the transaction would commit it; without the triggers the restore fires
-   nothing. The data transaction then runs on one connection with ``FOREIGN_KEY_CHECKS=0`` (cycles and
-   self-references load in any order), ``sql_mode`` strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC.
-   ``UNIQUE_CHECKS`` stays on: with it off InnoDB may let a duplicate into a unique secondary index unnoticed;
+1. the engine checks every file, and takes the target's lock (``GET_LOCK``), before the database is touched;
+2. a recovery journal (:mod:`seedkit.dialects.mysql_journal`) records the full definition of every trigger in the
+   database (``SHOW CREATE TRIGGER``: statement, definer and sql_mode); then the schema of an empty target is created
+   and every trigger dropped, *before* the data transaction starts. MySQL cannot disable a trigger, and dropping one
+   inside the transaction would commit it; without the triggers the restore fires nothing. The data transaction then
+   runs on one connection with ``FOREIGN_KEY_CHECKS=0`` (cycles and self-references load in any order), ``sql_mode``
+   strict with ``NO_AUTO_VALUE_ON_ZERO`` (id 0 stays 0) and UTC. ``UNIQUE_CHECKS`` stays on: with it off InnoDB may
+   let a duplicate into a unique secondary index unnoticed;
 3. tables are emptied with ``DELETE`` (TRUNCATE would commit), children first, then loaded batch by batch with
    ``LOAD DATA LOCAL INFILE`` (transactional on InnoDB) from a tab-separated file rendered by Arrow. With LOCAL the
    server turns duplicate keys and refused values into warnings, so each batch must load every row with no warning
    or the restore fails and rolls back. When the server or client refuses LOCAL INFILE, multi-row INSERTs instead;
 4. with foreign-key checks off, InnoDB never looks at the restored rows, so every foreign key is checked with one
    anti-join per constraint before COMMIT; an orphan fails the restore and rolls it back;
-5. AUTO_INCREMENT counters (``ALTER TABLE``, DDL) are recorded during the transaction and applied after COMMIT;
-6. in a ``finally``, every dropped trigger is recreated from its definition, in its original order within its table
-   and event, with its own sql_mode, whether the transaction committed or rolled back.
+5. the transaction's last statement records the AUTO_INCREMENT counters in the journal and marks it committed, so
+   the journal's status commits or rolls back with the data;
+6. after COMMIT the counters are set (``ALTER TABLE``); whether the transaction committed or rolled back, every
+   dropped trigger is recreated from its definition, in its original order within its table and event, with its own
+   sql_mode (after a rollback, a schema created for an empty target is dropped again); the journal goes last.
 
-Limits: between step 2 and step 6 the database has no triggers, so writes by other sessions in that window do not
-fire them (a restore is not meant to run beside live writers); a process killed in that window leaves the triggers
-dropped. An ``ALTER TABLE ... AUTO_INCREMENT`` that fails after COMMIT leaves the data restored with a counter that
-still works (InnoDB never goes below max(id) + 1). On an empty target the schema is created before the transaction
-and dropped again if the restore fails. Generated columns are neither dumped nor written (the server computes them).
+A process killed anywhere leaves the journal, and the next seedkit command on the database finishes or undoes the
+restore from it before doing anything else. Limits: while the restore runs the database has no triggers, so writes
+by other sessions in that window do not fire them (a restore is not meant to run beside live writers). An ``ALTER
+TABLE ... AUTO_INCREMENT`` that fails after COMMIT leaves the data restored with a counter that still works (InnoDB
+never goes below max(id) + 1). Generated columns are neither dumped nor written (the server computes them).
 Recreated triggers take the restoring connection's character set (utf8mb4). Connections whose session settings
 change are detached from the pool and closed, so no other user of the engine inherits them.
 """
@@ -40,7 +44,6 @@ import re
 import tempfile
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
@@ -49,10 +52,13 @@ import pymysql
 import sqlalchemy as sa
 from pymysql.cursors import SSCursor
 
-from seedkit.dialects.base import BaseDialect
+from seedkit.dialects import mysql_journal as journal
+from seedkit.dialects.base import BaseDialect, RestoreSession
+from seedkit.dialects.mysql_journal import Trigger
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
+from seedkit.engine.faults import step
 from seedkit.errors import DumpFailedError, RestoreFailedError
 
 MAX_DECIMAL256_PRECISION = 76
@@ -83,16 +89,6 @@ SKIPPED_KINDS = {"VIEW": ("view", "views hold no data"),
                  "SEQUENCE": ("sequence", "sequences are not snapshotted")}
 
 
-@dataclass(frozen=True)
-class Trigger:
-    """A trigger as ``SHOW CREATE TRIGGER`` gives it (without FOLLOWS/PRECEDES): enough to recreate it exactly."""
-
-    table: str
-    name: str
-    sql_mode: str
-    statement: str
-
-
 class MySQLDialect(BaseDialect):
     name = "mysql"
     # MySQL and MariaDB commit implicitly before and after every DDL statement (CREATE, DROP, ALTER, TRUNCATE), so
@@ -106,8 +102,6 @@ class MySQLDialect(BaseDialect):
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
-        self._counters: list[tuple[TableRef, int]] = []
-        self._created_views: list[TableRef] = []
         # None until the first LOAD DATA LOCAL INFILE tells whether server and client allow it.
         self._local_infile: bool | None = None
 
@@ -135,8 +129,10 @@ class MySQLDialect(BaseDialect):
         tables: list[TableRef] = []
         skipped: list[dict[str, str]] = []
         for schema in schemas:
+            # The journal of a restore in progress (or interrupted, until the next command recovers) is seedkit's.
             rows = _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
-                                "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) ORDER BY TABLE_NAME", (schema,))
+                                "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME <> %s ORDER BY TABLE_NAME",
+                          (schema, journal.JOURNAL_TABLE))
             for name, kind in rows:
                 ref = TableRef(schema, name)
                 if kind == "BASE TABLE":
@@ -210,7 +206,7 @@ class MySQLDialect(BaseDialect):
         for table in tables:
             create = _query(conn, f"SHOW CREATE TABLE {self.qualified(table.ref)}")[0][1]
             statements.append(AUTO_INCREMENT_OPTION.sub("", create))
-        for trigger in self._triggers(conn):
+        for trigger in self.triggers(conn):
             if not SQL_MODE_WORDS.match(trigger.sql_mode):
                 raise DumpFailedError(f"trigger {trigger.name} has an unexpected sql_mode {trigger.sql_mode!r}")
             statements.append(f"SET SESSION sql_mode = {raw.escape(trigger.sql_mode)}")
@@ -219,7 +215,7 @@ class MySQLDialect(BaseDialect):
             statements.append(strip_definer(view))
         return statements
 
-    def _triggers(self, conn: sa.Connection) -> list[Trigger]:
+    def triggers(self, conn: sa.Connection) -> list[Trigger]:
         """Every trigger of the default database, in the order they fire within each table, timing and event.
 
         Recreating them in this order reproduces each trigger's ACTION_ORDER, which is what decides firing order.
@@ -250,7 +246,7 @@ class MySQLDialect(BaseDialect):
     # ------------------------------------------------------------------ restoring
     def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
         return not any(_query(conn, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
-                                    "LIMIT 1", (schema,)) for schema in schemas)
+                                    "AND TABLE_NAME <> %s LIMIT 1", (schema, journal.JOURNAL_TABLE)) for schema in schemas)
 
     def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
         """Run the snapshot's DDL; on failure, drop what it created, so the target is empty again."""
@@ -262,62 +258,16 @@ class MySQLDialect(BaseDialect):
         except BaseException:
             self._drop_new_objects(conn, before)
             raise
-        self._created_views = [ref for ref, kind in self._objects(conn).items() if kind == "VIEW" and ref not in before]
-
-    def drop_tables(self, refs: Sequence[TableRef]) -> None:
-        with self._private_connection() as conn:
-            _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0",
-                     *(f"DROP VIEW IF EXISTS {self.qualified(ref)}" for ref in self._created_views),
-                     *(f"DROP TABLE IF EXISTS {self.qualified(ref)}" for ref in reversed(refs)))
-        self._created_views = []
 
     @contextmanager
-    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
-        """The data transaction, with every trigger of the database set aside around it (see the module docstring)."""
-        self._counters = []
+    def restore_transaction(self) -> Iterator[sa.Connection]:
+        """The data transaction on a private connection (used by MySQLRestoreSession)."""
         with self._private_connection() as conn:
-            triggers = self._triggers(conn)
-            dropped: list[Trigger] = []
-            try:
-                for trigger in triggers:
-                    _execute(conn, f"DROP TRIGGER {self.quote(trigger.name)}")
-                    dropped.append(trigger)
-                _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
-                _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0", "SET SESSION time_zone = '+00:00'")
-                with conn.begin():
-                    _execute(conn, "START TRANSACTION")
-                    yield conn
-                self._apply_counters(conn)
-            finally:
-                self._recreate_triggers(dropped)
-
-    def _apply_counters(self, conn: sa.Connection) -> None:
-        # After COMMIT: ALTER TABLE is DDL and could not be part of the transaction.
-        for ref, value in self._counters:
-            try:
-                _execute(conn, f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = {value:d}")
-            except Exception as exc:
-                raise RestoreFailedError(
-                    f"the data was restored, but the AUTO_INCREMENT of table {ref.key} could not be set to {value}: {exc}",
-                    hint="the next insert still gets an id above every restored row; run the restore again to retry",
-                ) from exc
-
-    def _recreate_triggers(self, triggers: Sequence[Trigger]) -> None:
-        if not triggers:
-            return
-        failed = []
-        # A fresh connection: the restore's own may be the thing that broke.
-        with self._private_connection() as conn:
-            cursor = _raw(conn).cursor()
-            for trigger in triggers:
-                try:
-                    cursor.execute("SET SESSION sql_mode = %s", (trigger.sql_mode,))
-                    cursor.execute(trigger.statement)
-                except Exception as exc:  # recreate the others before reporting
-                    failed.append(f"{trigger.name} ({exc}): {trigger.statement}")
-        if failed:
-            raise RestoreFailedError("could not recreate trigger(s) " + "; ".join(failed),
-                                     hint="run the CREATE TRIGGER statements shown here by hand")
+            _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
+            _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0", "SET SESSION time_zone = '+00:00'")
+            with conn.begin():
+                _execute(conn, "START TRANSACTION")
+                yield conn
 
     def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
         # DELETE, not TRUNCATE: TRUNCATE is DDL and would commit the restore halfway.
@@ -422,11 +372,10 @@ class MySQLDialect(BaseDialect):
                         f"{parent.key} row (foreign key {fk.name})",
                         hint="the snapshot's data does not satisfy the database's foreign keys; take it again")
 
-    def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
-                      sequences: Sequence[dict[str, Any]]) -> None:
-        # Applied by restore_session after COMMIT: ALTER TABLE would commit the transaction here.
-        self._counters = [(t.ref, int(per_table[t.key]["auto_increment"])) for t in tables
-                          if (per_table.get(t.key) or {}).get("auto_increment") is not None]
+    def counters(self, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]]) -> list[tuple[str, int]]:
+        """(quoted table, AUTO_INCREMENT) to set after the commit: ALTER TABLE would commit the transaction."""
+        return [(self.qualified(t.ref), int(per_table[t.key]["auto_increment"])) for t in tables
+                if (per_table.get(t.key) or {}).get("auto_increment") is not None]
 
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
@@ -502,7 +451,8 @@ class MySQLDialect(BaseDialect):
 
     def _objects(self, conn: sa.Connection) -> dict[TableRef, str]:
         return {TableRef(None, name): kind for name, kind in
-                _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")}
+                _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                             "AND TABLE_NAME <> %s", (journal.JOURNAL_TABLE,))}
 
     def _drop_new_objects(self, conn: sa.Connection, before: dict[TableRef, str]) -> None:
         new = {ref: kind for ref, kind in self._objects(conn).items() if ref not in before}
@@ -717,3 +667,78 @@ def _query(conn: sa.Connection, sql: str, params: Sequence[Any] | None = None) -
     finally:
         cursor.close()
 
+
+
+class MySQLRestoreSession(RestoreSession):
+    """A MariaDB/MySQL restore: DDL commits on its own, so what it does outside the data transaction is journaled.
+
+    Entering: the recovery journal is written (:mod:`seedkit.dialects.mysql_journal`), the schema of an empty target
+    created, every trigger of the database read in full and dropped (MySQL cannot disable one, and dropping inside the
+    transaction would commit it), then the data transaction opens. Its last statement records the counters and marks
+    the journal committed. After the commit the counters are set and the triggers recreated; after a rollback the
+    triggers are recreated (and a schema created for the restore dropped). Either way the journal is dropped last,
+    so a process killed anywhere leaves the journal for the next command to finish or undo the restore.
+    """
+
+    dialect: MySQLDialect
+
+    def __init__(self, dialect: BaseDialect, *, ddl: Sequence[str] | None = None) -> None:
+        super().__init__(dialect, ddl=ddl)
+        self.journal = journal.Journal(empty_before=ddl is not None)
+        self.counters: list[tuple[str, int]] = []
+        self._journaled = False
+        self._dropped: list[Trigger] = []
+
+    def begin(self) -> None:
+        # Closed after the data transaction ends (the stack unwinds in reverse).
+        admin = self._stack.enter_context(self.dialect._private_connection())
+        raw = _raw(admin)
+        if self.ddl is None:
+            self.journal.triggers = self.dialect.triggers(admin)
+        journal.write(raw, self.journal)
+        self._journaled = True
+        step("journal")
+        if self.ddl is not None:
+            self.dialect.create_schema(admin, self.ddl)
+            step("schema-created")
+            self.journal.triggers = self.dialect.triggers(admin)
+            journal.save(raw, self.journal, commit=True)
+        for trigger in self.journal.triggers:
+            _execute(admin, f"DROP TRIGGER {self.dialect.quote(trigger.name)}")
+            self._dropped.append(trigger)
+        self.conn = self._stack.enter_context(self.dialect.restore_transaction())
+
+    def set_sequences(self, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
+                      sequences: Sequence[dict[str, Any]]) -> None:
+        self.counters = self.dialect.counters(tables, per_table)
+
+    def before_commit(self, error: BaseException | None) -> None:
+        if error is None:
+            self.journal.counters, self.journal.status = self.counters, journal.COMMITTED
+            journal.save(_raw(self.conn), self.journal, commit=False)
+
+    def after_commit(self) -> None:
+        # A fresh connection for the work after the transaction: the restore's own may be what broke.
+        with self.dialect._private_connection() as conn:
+            raw = _raw(conn)
+            try:
+                journal.apply_counters(raw, self.counters)
+                step("counters")
+            finally:
+                journal.recreate_triggers(raw, self.journal.triggers)
+            step("triggers-back")
+            journal.drop(raw)
+
+    def undo(self) -> None:
+        if not self._journaled:
+            return
+        with self.dialect._private_connection() as conn:
+            raw = _raw(conn)
+            if self.ddl is not None:
+                journal.drop_everything_but_the_journal(raw)
+            else:
+                journal.recreate_triggers(raw, self._dropped)
+            journal.drop(raw)
+
+
+MySQLDialect.session_class = MySQLRestoreSession

@@ -19,7 +19,6 @@ import subprocess
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import psycopg
@@ -31,10 +30,7 @@ from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.postgresql_binary import batches_to_binary, binary_encoder
 from seedkit.dialects.postgresql_copy import batches_to_csv, csv_rows_to_batches
 from seedkit.dialects import postgresql_adbc
-from seedkit.engine.ready import (
-    READY_PREFIX, ReadyCopy, clone_template, labelled_ready_copy, postgresql_ready_copy, postgresql_ready_name,
-    postgresql_signature, ready_label, ready_label_json,
-)
+from seedkit.engine.ready_postgresql import drop_orphaned_ready_copies
 from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.engine.types import MAX_DECIMAL128_PRECISION
 from seedkit.errors import RestoreFailedError
@@ -70,7 +66,6 @@ SKIPPED_KINDS = {
 }
 # ``ALTER TABLE ... ENABLE ... TRIGGER`` forms that put back each pg_trigger.tgenabled state ('D' stays disabled).
 TRIGGER_ENABLE = {"O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
-SEQUENCE_UNDO_KEY = "seedkit.postgresql.sequence_undo"
 SNAPSHOT_KEY = "seedkit.postgresql.snapshot"
 # TableInfo.extra key: the (column, type name) pairs whose RANGE_PROBES have not run yet
 PROBES_KEY = "range_probes"
@@ -226,30 +221,12 @@ class PostgreSQLDialect(BaseDialect):
         return {ref.key: sizes.get(oid) or 0 for ref, oid in oids.items()}
 
     @contextmanager
-    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
-        undo: list[tuple[int, int, bool]] = []
-        try:
-            with self.engine.connect() as conn:
-                conn.info[SEQUENCE_UNDO_KEY] = undo
-                try:
-                    with conn.begin():
-                        _set_local(conn, SESSION_SETTINGS + RESTORE_SETTINGS)
-                        _raise_memory(_raw(conn), "maintenance_work_mem", INDEX_BUILD_MEMORY_MB)
-                        yield conn
-                finally:
-                    conn.info.pop(SEQUENCE_UNDO_KEY, None)
-        except BaseException:
-            if undo:
-                self._put_sequences_back(undo)
-            raise
-
-    def _put_sequences_back(self, undo: Sequence[tuple[int, int, bool]]) -> None:
-        # setval ignores ROLLBACK. Sequences created by this restore's DDL are gone again and are left alone.
-        with self.engine.begin() as conn:
-            raw = _raw(conn)
-            for oid, last_value, is_called in reversed(undo):
-                raw.execute("SELECT setval(c.oid, %s, %s) FROM pg_class c WHERE c.oid = %s AND c.relkind = 'S'",
-                            (last_value, is_called, oid))
+    def restore_transaction(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                _set_local(conn, SESSION_SETTINGS + RESTORE_SETTINGS)
+                _raise_memory(_raw(conn), "maintenance_work_mem", INDEX_BUILD_MEMORY_MB)
+                yield conn
 
     # ------------------------------------------------------------------ what to dump
     def schemas(self, conn: sa.Connection, requested: Sequence[str]) -> list[str | None]:
@@ -693,85 +670,38 @@ class PostgreSQLDialect(BaseDialect):
 
     def set_sequences(self, conn: sa.Connection, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
                       sequences: Sequence[dict[str, Any]]) -> None:
-        """setval every recorded sequence, remembering the old value: restore_session puts it back on failure."""
+        """Put every recorded sequence where it was, inside the restore transaction.
+
+        ``setval`` alone ignores ROLLBACK. ``ALTER SEQUENCE ... RESTART`` first gives the sequence new storage that
+        belongs to this transaction (as TRUNCATE ... RESTART IDENTITY does), so the setval written into it rolls
+        back with the data, and a restore killed at any point leaves every sequence as it was.
+        """
         raw = _raw(conn)
-        undo = conn.info.get(SEQUENCE_UNDO_KEY)
         for entry in sequences:
             name = self.qualified(TableRef(entry["schema"], entry["name"]))
             found = raw.execute("SELECT to_regclass(%s)::oid", (name,)).fetchone()[0]
             if found is None:  # dropped from the target since (only reachable with --allow-drift)
                 continue
-            last_value, is_called = raw.execute(f"SELECT last_value, is_called FROM {name}").fetchone()
-            if undo is not None:
-                undo.append((found, last_value, is_called))
+            raw.execute(f"ALTER SEQUENCE {name} RESTART")
             raw.execute("SELECT setval(%s::oid, %s, %s)", (found, entry["last_value"], entry["is_called"]))
 
-    # ------------------------------------------------------------------ ready copies
-    # A ready copy is a template database on the same server, made with CREATE DATABASE ... TEMPLATE from the
-    # restored target. Its ReadyCopy document is the database's COMMENT, so the server alone says what it holds.
-    supports_clone = True
-    clone_requirements = ("a PostgreSQL clone is CREATE DATABASE ... TEMPLATE: it needs a role allowed to create "
-                          "databases, and no other sessions connected to the target (--terminate-sessions ends them)")
+    def data_outside(self, conn: sa.Connection, schemas: Sequence[str | None]) -> list[str]:
+        """Tables and sequences in schemas the snapshot does not cover (another owner's, say), and large objects."""
+        raw = _raw(conn)
+        found = [f"{kind} {name}" for kind, name in raw.execute(
+            f"""SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END,
+                       quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE {SYSTEM_SCHEMA_FILTER} AND NOT n.nspname = ANY(%s) AND c.relkind IN ('r', 'S', 'm')
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                                  AND d.objid = c.oid AND d.deptype = 'e')
+                ORDER BY 2 LIMIT 3""", (_schema_names(raw, schemas),))]
+        if raw.execute("SELECT EXISTS (SELECT 1 FROM pg_largeobject_metadata)").fetchone()[0]:
+            found.append("large objects")
+        return found
 
-    def _ready_name(self, key: str) -> str:
-        return postgresql_ready_name(key, self.engine.url.database or "")
-
-    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
-        with self._server() as conn:
-            return postgresql_ready_copy(_raw(conn), key, self.engine.url.database or "")
-
-    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
-        """The template databases labelled as ready copies of this target."""
-        suffix = self._ready_name("")[len(READY_PREFIX):]
-        pattern = _like_literal(READY_PREFIX) + "%" + _like_literal(suffix)
-        with self._server() as conn:
-            rows = _raw(conn).execute(
-                """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
-                   WHERE datistemplate AND datname LIKE %s ORDER BY datname""", (pattern,)).fetchall()
-        return [copy for datname, comment in rows if (copy := labelled_ready_copy(datname, comment)) is not None]
-
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
-        """CREATE DATABASE ... TEMPLATE the target, marked as a template nobody connects to, labelled by COMMENT.
-        Fails (and the engine says "not kept") when other sessions are connected to the target."""
-        name = self._ready_name(key)
-        target = self.engine.url.database or ""
-        signature = None
-        if sign:
-            with self.engine.connect() as conn, _driver_errors_as_sqlalchemy():
-                signature = postgresql_signature(_raw(conn))
-        self.engine.dispose()
-        with self._server() as conn, _driver_errors_as_sqlalchemy():
-            raw = _raw(conn)
-            _drop_ready(raw, name)
-            raw.execute(pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(pg_sql.Identifier(name),
-                                                                             pg_sql.Identifier(target)))
-            try:
-                size = raw.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
-                copy = dataclasses.replace(template, key=key, dialect=self.name, location=name, bytes=size,
-                                           schema_signature=signature)
-                raw.execute(pg_sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                    pg_sql.Identifier(name), pg_sql.Literal(ready_label_json(copy, target))))
-                raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
-                            .format(pg_sql.Identifier(name)))
-            except BaseException:
-                _drop_ready(raw, name)
-                raise
-            _drop_orphaned_ready_copies(raw)
-        # One ready copy per snapshot and target: the copy of the data the snapshot held before is stale.
-        for other in self.list_ready_copies(cache_dir):
-            if other.snapshot == copy.snapshot and other.key != key:
-                self.drop_ready_copy(cache_dir, other)
-        return copy
-
-    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        target = self.engine.url.database or ""
-        self.engine.dispose()
-        with self._server() as conn:
-            clone_template(_raw(conn), target, copy, terminate_sessions=terminate_sessions)
-
-    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
-        with self._server() as conn:
-            _drop_ready(_raw(conn), copy.location)
+    # ------------------------------------------------------------------ ready copies: engine/ready_postgresql.py
+    cannot_clone = None
 
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
@@ -794,7 +724,7 @@ class PostgreSQLDialect(BaseDialect):
         self.engine.dispose()
         with self._server() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.quote(self.engine.url.database or '')} WITH (FORCE)")
-            _drop_orphaned_ready_copies(_raw(conn))
+            drop_orphaned_ready_copies(_raw(conn))
 
     def clone_database(self, name: str) -> sa.URL:
         # A template must have no other sessions: ours are closed here, and the caller keeps writers away.
@@ -874,48 +804,12 @@ class _Counter:
             yield batch
 
 
-@contextmanager
-def _driver_errors_as_sqlalchemy() -> Iterator[None]:
-    """psycopg errors as SQLAlchemy's DBAPIError, the form the engine expects from a ready copy that was not made."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
-def _like_literal(text: str) -> str:
-    """``text`` as a LIKE pattern that matches only itself."""
-    return re.sub(r"([\\_%])", r"\\\1", text)
 
 
-def _drop_orphaned_ready_copies(raw: Any) -> None:
-    """Drop the ready copies whose target database no longer exists (a dropped test database, say): nothing can
-    clone them any more, and each holds a whole database's disk space."""
-    rows = raw.execute(
-        """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
-           WHERE datistemplate AND datname LIKE %s""", (_like_literal(READY_PREFIX) + "%",)).fetchall()
-    existing = {name for name, in raw.execute("SELECT datname FROM pg_database")}
-    for name, comment in rows:
-        copy, target = ready_label(comment)
-        if copy is not None and copy.location == name and target is not None and target not in existing:
-            _drop_ready(raw, name)
 
 
-def _drop_ready(raw: Any, name: str) -> None:
-    """Drop a ready copy (a template database nobody may connect to) if it exists."""
-    found = raw.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    if found is None:
-        return
-    try:
-        if found[0]:
-            raw.execute(pg_sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(pg_sql.Identifier(name)))
-        raw.execute(pg_sql.SQL("DROP DATABASE {} WITH (FORCE)").format(pg_sql.Identifier(name)))
-    except psycopg.errors.InvalidCatalogName:
-        return  # another session sweeping the same orphaned copy dropped it first
-    except psycopg.InternalError as exc:
-        # Two sessions altering the same copy at once: "tuple concurrently updated". The other one is dropping it.
-        if "concurrently" not in str(exc):
-            raise
 
 
 def _exported_snapshot(conn: sa.Connection) -> str:

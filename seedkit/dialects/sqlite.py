@@ -7,8 +7,6 @@ comes back with its own storage class.
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import shutil
 import sqlite3
 from contextlib import closing, contextmanager
@@ -19,7 +17,6 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.ready import ReadyCopy, replace_sqlite_file, sqlite_ready_copy, sqlite_signature
 from seedkit.engine.parquet import rows_to_batch
 from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
 
@@ -71,7 +68,7 @@ class SQLiteDialect(BaseDialect):
             yield conn
 
     @contextmanager
-    def restore_session(self, tables: Sequence[TableInfo]) -> Iterator[sa.Connection]:
+    def restore_transaction(self) -> Iterator[sa.Connection]:
         with self._transaction("BEGIN IMMEDIATE") as conn:
             yield conn
 
@@ -237,56 +234,14 @@ class SQLiteDialect(BaseDialect):
             if _has_sqlite_sequence(raw):
                 raw.executemany("DELETE FROM sqlite_sequence WHERE name = ?", [(ref.name,) for ref in refs])
 
-    # ------------------------------------------------------------------ ready copies
-    supports_clone = True
-    clone_requirements = ("a SQLite clone replaces the database file: it needs a file database (not :memory:) and "
-                          "no other process holding it open")
+    # ------------------------------------------------------------------ ready copies: engine/ready_sqlite.py
+    cannot_clone = None
 
     def _database_file(self) -> Path:
         database = self.engine.url.database or ""
         if not database or database == ":memory:" or database.startswith("file:"):
-            raise NotImplementedError(self.clone_requirements)
+            raise NotImplementedError(self.test_database_requirements)
         return Path(database)
-
-    def find_ready_copy(self, cache_dir: Path, key: str) -> ReadyCopy | None:
-        return sqlite_ready_copy(cache_dir, key)
-
-    def make_ready_copy(self, cache_dir: Path, key: str, template: ReadyCopy, *, sign: bool = True) -> ReadyCopy:
-        source = self._database_file()
-        folder = cache_dir / "ready"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{key}.sqlite"
-        partial = folder / f".{key}.partial"
-        partial.unlink(missing_ok=True)
-        # The backup API copies a consistent image even if another connection is reading the database.
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
-            src.backup(dst)
-            signature = sqlite_signature(dst) if sign else None
-        os.replace(partial, target)
-        copy = dataclasses.replace(template, key=key, dialect=self.name, location=str(target),
-                                   bytes=target.stat().st_size, schema_signature=signature)
-        (folder / f"{key}.json").write_text(copy.to_json(), encoding="utf-8")
-        for other in self.list_ready_copies(cache_dir):
-            if other.snapshot == copy.snapshot and other.key != key:
-                self.drop_ready_copy(cache_dir, other)
-        return copy
-
-    def clone_ready_copy(self, cache_dir: Path, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        target = self._database_file()
-        self.engine.dispose()
-        replace_sqlite_file(copy, target)
-
-    def list_ready_copies(self, cache_dir: Path) -> list[ReadyCopy]:
-        copies = []
-        for sidecar in sorted((cache_dir / "ready").glob("*.json")):
-            copy = ReadyCopy.from_json(sidecar.read_text(encoding="utf-8"))
-            if copy is not None and copy.dialect == self.name:
-                copies.append(copy)
-        return copies
-
-    def drop_ready_copy(self, cache_dir: Path, copy: ReadyCopy) -> None:
-        Path(copy.location).unlink(missing_ok=True)
-        (cache_dir / "ready" / f"{copy.key}.json").unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True

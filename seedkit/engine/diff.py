@@ -30,7 +30,7 @@ from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.engine.parquet import read_batches
 from seedkit.engine.reflect import TableInfo, normalised_schema, schema_differences
-from seedkit.engine.restore import verify_files
+from seedkit.engine.verify import verify_files
 from seedkit.errors import UsageError
 
 BATCH_ROWS = 16_384      # rows per batch read from a Parquet file

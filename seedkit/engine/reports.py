@@ -28,6 +28,12 @@ class RestoreReport:
     ready_copy: str | None = None
     # Where missing files came from before the restore: "store" (pulled) or "rebuild" (regenerated), else None.
     files_from: str | None = None
+    # Why this path (clone or load) was taken, e.g. "target has index x that the ready copy lacks".
+    reason: str | None = None
+    # What was done first about an interrupted earlier restore of the target, one line each.
+    recovered: list[str] = field(default_factory=list)
+    # Microseconds spent on the restore's checks: lock, recovery, decision, verify.
+    timings: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -37,6 +43,7 @@ class RestoreReport:
         return {
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,
-            "strategy": self.strategy, "ready_copy": self.ready_copy, "files_from": self.files_from,
+            "strategy": self.strategy, "reason": self.reason, "ready_copy": self.ready_copy,
+            "files_from": self.files_from, "recovered": self.recovered, "timings_us": self.timings,
             "tables": [{"name": t.name, "rows": t.rows, "seconds": round(t.seconds, 3)} for t in self.tables],
         }

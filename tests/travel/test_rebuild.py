@@ -130,13 +130,17 @@ def test_a_postgresql_snapshot_is_rebuilt_in_a_scratch_database_on_the_target_se
     assert refused.code == 1 and "needs a postgresql server" in refused.err and "another schema" in refused.err
 
 
-def test_a_ready_copy_still_clones_when_the_files_are_gone(project: Project):
+def test_a_ready_copy_does_not_stand_in_for_missing_files(project: Project):
+    # A clone refuses what a load refuses: the same exit code and message, whatever the strategy.
     sqlite3.connect(project.db).executescript("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);")
     project.ok("snapshot", "plain", "-q")
     project.ok("restore", "plain", "-q")  # keeps a ready copy
     shutil.rmtree(project.files("plain"))
-    report = json.loads(project.ok("restore", "plain", "--json"))
-    assert (report["strategy"], report["files_from"]) == ("clone", None)
+    sqlite3.connect(project.db).executescript("DELETE FROM t;")
+    results = [project.run("restore", "plain", "--strategy", strategy) for strategy in ("auto", "clone", "load")]
+    assert {(r.code, r.err) for r in results} == {(1, results[0].err)}
+    assert "no generator recipe" in results[0].err
+    assert sqlite3.connect(project.db).execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
 def test_a_second_fetch_keeps_the_intact_files_already_in_place(demo_phase_2: Project, fresh_clone):
