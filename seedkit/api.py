@@ -6,6 +6,7 @@ here prints or exits; the CLI and the pytest plugin are thin layers over these f
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from contextlib import ExitStack, contextmanager
@@ -60,22 +61,38 @@ class SnapshotSummary:
 
 def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = None, note: str | None = None,
              force: bool = False, schemas: Sequence[str] = (), generator: dict[str, Any] | None = None,
-             phase: int | None = None, progress: Progress = ignore) -> SnapshotReport:
+             phase: int | None = None, progress: Progress = ignore,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SnapshotReport:
     """Dump every table of ``db`` (default: the configured database) into snapshot ``name``.
 
     When ``db`` was last filled by ``seedkit seed`` (or a restore of a seeded snapshot), the recipe is recorded
-    as the snapshot's ``generator`` unless one is given.
+    as the snapshot's ``generator`` unless one is given. A restore of the same database in progress is waited for
+    (a snapshot taken meanwhile on MariaDB would miss the triggers it sets aside), and one that was interrupted is
+    finished or undone first.
     """
     from seedkit.engine.dump import take_snapshot
 
     config = config or load_config()
+    check_name(name)
     if generator is None and (db is None or isinstance(db, str)):
         generator = recall(config.cache_dir, db or config.database_url)
     if phase is None and generator is not None:
         phase = generator.get("phase")
-    return take_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
-                         metadata_dir=config.metadata_dir, note=note, force=force,
-                         schemas=schemas or config.schemas, generator=generator, phase=phase, progress=progress)
+    with _held(db or config.database_url, config, "snapshot", lock_timeout) as recovered:
+        report = take_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
+                               metadata_dir=config.metadata_dir, note=note, force=force,
+                               schemas=schemas or config.schemas, generator=generator, phase=phase,
+                               progress=progress)
+    return dataclasses.replace(report, recovered=recovered)
+
+
+@contextmanager
+def _held(db: str | sa.Engine, config: Config, purpose: str, lock_timeout: float) -> Iterator[list[str]]:
+    """The database locked and recovered from an interrupted restore for the block; yields what recovery did."""
+    from seedkit.engine.restorer import held_target
+
+    with held_target(db, cache_dir=config.cache_dir, timeout=lock_timeout, purpose=purpose) as held:
+        yield held.recovered
 
 
 def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Config | None = None,
@@ -203,16 +220,20 @@ def delete(name: str, *, config: Config | None = None) -> list[Path]:
 
 def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: str | None = None,
          areas: Sequence[str] = (), phase: int | None = None, seed: int | None = None, clear: bool = True,
-         audit: bool = False, allow_production: bool = False, progress: Any = None) -> Any:
-    """Seed ``db`` (default: the configured database) and remember the recipe for the next snapshot."""
+         audit: bool = False, allow_production: bool = False, progress: Any = None,
+         lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Any:
+    """Seed ``db`` (default: the configured database) and remember the recipe for the next snapshot. Like a
+    restore, it holds the database's lock, and first finishes or undoes a restore that was interrupted."""
     from seedkit import seeding
 
     config = config or load_config()
     _importable(config)
     url = db if db is not None else config.database_url
-    report = seeding.seed(url, config=config, profile=profile, areas=areas, phase=phase,
-                          seed=seeding.DEFAULT_SEED if seed is None else seed, clear=clear, audit=audit,
-                          allow_production=allow_production, progress=progress)
+    with _held(url, config, "seed", lock_timeout) as recovered:
+        report = seeding.seed(url, config=config, profile=profile, areas=areas, phase=phase,
+                              seed=seeding.DEFAULT_SEED if seed is None else seed, clear=clear, audit=audit,
+                              allow_production=allow_production, progress=progress)
+    report = dataclasses.replace(report, recovered=recovered)
     if not audit and isinstance(url, str):
         recipe = None
         if report.ok and clear:

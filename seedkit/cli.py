@@ -122,12 +122,14 @@ def cli() -> None:
 @click.option("--note", help="A note stored in the metadata.")
 @click.option("--force", is_flag=True, help="Replace an existing snapshot of that name.")
 @click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only these schemas (repeatable).")
+@lock_timeout_option
 @common_options
-def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...]) -> None:
+def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...], lock_timeout: float) -> None:
     """Dump every table to snapshots/NAME/ and write metadata/NAME.json."""
     config = _SETTINGS.config()
     report = api.snapshot(None, name, config=config, note=note, force=force, schemas=schemas,
-                          progress=_SETTINGS.progress())
+                          progress=_SETTINGS.progress(), lock_timeout=lock_timeout)
+    notice_recovered(report.recovered)
 
     def text() -> str:
         lines = [f"snapshot {report.name}: {len(report.tables)} tables, {report.rows:,} rows, "
@@ -341,9 +343,10 @@ def lock(names: tuple[str, ...]) -> None:
 @click.option("--audit", is_flag=True, help="Write nothing; list every gap the enrichers would fill.")
 @click.option("--list", "list_plan", is_flag=True, help="Show areas, phases, dependencies and profiles.")
 @click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
+@lock_timeout_option
 @common_options
 def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_value: int | None, no_clear: bool,
-         audit: bool, list_plan: bool, allow_production: bool) -> None:
+         audit: bool, list_plan: bool, allow_production: bool, lock_timeout: float) -> None:
     """Fill the database with deterministic, realistic data from the seeds module (default: the clinic demo)."""
     config = _SETTINGS.config()
     if list_plan:
@@ -352,7 +355,8 @@ def seed(profile: str | None, areas: tuple[str, ...], phase: int | None, seed_va
         return
     report = api.seed(None, config=config, profile=profile, areas=areas, phase=phase, seed=seed_value,
                       clear=not no_clear, audit=audit, allow_production=allow_production,
-                      progress=_SETTINGS.seed_progress())
+                      progress=_SETTINGS.seed_progress(), lock_timeout=lock_timeout)
+    notice_recovered(report.recovered)
     emit(report.to_dict(), lambda: _seed_text(report, audit))
     if not report.ok:
         sys.exit(1)
@@ -379,8 +383,9 @@ def reset(profile: str | None, snapshot_name: str | None, seed_value: int | None
         emit(report.to_dict(), lambda: _restore_text(report, config))
         return
     seeded = api.seed(None, config=config, profile=profile, seed=seed_value, clear=True,
-                      allow_production=allow_production,
-                      progress=_SETTINGS.seed_progress())
+                      allow_production=allow_production, progress=_SETTINGS.seed_progress(),
+                      lock_timeout=lock_timeout)
+    notice_recovered(seeded.recovered)
     emit(seeded.to_dict(), lambda: _seed_text(seeded, False))
     if not seeded.ok:
         sys.exit(1)

@@ -46,6 +46,8 @@ class SnapshotReport:
     metadata_path: Path
     folder: Path
     skipped: list[dict[str, str]] = field(default_factory=list)
+    # What was done first about an interrupted restore of the database, one line each.
+    recovered: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -60,7 +62,7 @@ class SnapshotReport:
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "bytes": self.bytes, "metadata": str(self.metadata_path), "folder": str(self.folder),
             "tables": [{"name": t.name, "rows": t.rows, "bytes": t.bytes, "seconds": round(t.seconds, 3)} for t in self.tables],
-            "skipped": self.skipped,
+            "skipped": self.skipped, "recovered": self.recovered,
         }
 
 

@@ -49,6 +49,8 @@ class SeedReport:
     seconds: float = 0.0
     profile: str = ""
     seed: int = DEFAULT_SEED
+    # What was done first about an interrupted restore of the database, one line each.
+    recovered: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -64,7 +66,7 @@ class SeedReport:
         """Plain data for ``--json``."""
         return {"created": dict(self.created), "skipped": list(self.skipped), "errors": list(self.errors),
                 "gaps": [gap.to_dict() for gap in self.gaps], "seconds": round(self.seconds, 3),
-                "profile": self.profile, "seed": self.seed}
+                "profile": self.profile, "seed": self.seed, "recovered": list(self.recovered)}
 
 
 def seed(db: str | Engine, *, config: Config | None = None, profile: str | None = None, areas: Sequence[str] = (),
