@@ -1,10 +1,11 @@
-"""SQLite ready copies: database files in the cache folder, copied into the target with SQLite's backup API.
+"""SQLite ready copies: database files in the cache folder, copied into the target as one transaction of the target.
 
 The target file is never replaced: an application (or a dev server) holding it open would go on reading the old,
-deleted file, and its writes would fail or be lost. The backup API writes the copy's pages into the target through
-an ordinary write transaction of the target, so open connections see the reset when it commits and can write
-afterwards; a process killed half way leaves a hot journal that SQLite rolls back on the next open (the database is
-as before). A connection holding a transaction open makes the clone wait, up to the lock timeout.
+deleted file, and its writes would fail or be lost. The copy's pages are written into the target itself, under
+SQLite's own locks and rollback journal (:mod:`seedkit.engine.sqlite_pages`: only the pages that differ; the backup
+API for a database in WAL mode), so open connections see the reset when it commits and can write afterwards, and a
+process killed half way leaves a hot journal that SQLite rolls back on the next open (the database is as before).
+A connection holding a transaction open makes the clone wait, up to the lock timeout.
 
 Files are named ``<key>-<target>.sqlite`` with a ``.json`` label beside them; the target part is the
 :attr:`Target.key` of the database the copy was made from, so an interrupted restore's leftovers are cleaned up by
@@ -26,6 +27,7 @@ from seedkit.atomic import write_text_atomically
 from seedkit.engine.catalog import Catalog, sqlite_catalog
 from seedkit.engine.faults import step
 from seedkit.engine.ready import ReadyCopy
+from seedkit.engine.sqlite_pages import copy_pages
 from seedkit.engine.target import Target
 from seedkit.errors import RestoreFailedError
 
@@ -74,7 +76,13 @@ class SQLiteReadyStore:
 
     # ------------------------------------------------------------------ writing
     def clone(self, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        """Copy the ready copy's pages into the target, in one write transaction of the target."""
+        """Copy the ready copy's pages into the target, in one write transaction of the target: the pages that
+        differ (seedkit.engine.sqlite_pages), or with the backup API for a database in WAL mode."""
+        try:
+            if copy_pages(Path(copy.location), self.target.path, self.timeout):
+                return
+        except sqlite3.OperationalError as exc:
+            raise _busy(self.target.path, exc) from exc
         _backup(Path(copy.location), self.target.path, self.timeout, copy.bytes or 0, in_steps=True)
 
     def make(self, label: ReadyCopy) -> ReadyCopy:
@@ -82,7 +90,8 @@ class SQLiteReadyStore:
         stem = f"{label.key}-{self.target.key}"
         final, partial = self.folder / f"{stem}.sqlite", self.folder / f".{stem}.{secrets.token_hex(4)}.partial"
         try:
-            # The backup API reads a consistent image even while another connection reads the target.
+            # The backup API reads a consistent image even while another connection reads the target (a plain copy
+            # of the file would have to open and close the target, which drops this process's locks on it).
             _backup(self.target.path, partial, self.timeout, 0, in_steps=False)
             step("ready-copy-staged")
             os.replace(partial, final)
@@ -152,6 +161,11 @@ def _intact(copy: ReadyCopy) -> bool:
         return False
 
 
+def _busy(target: Path, exc: BaseException) -> RestoreFailedError:
+    return RestoreFailedError(f"cannot clone into {target}: another connection holds it in a transaction ({exc})",
+                              hint="end that transaction (or stop the application), or use --strategy load")
+
+
 def _backup(source: Path, target: Path, timeout: float, size: int, *, in_steps: bool) -> None:
     """Copy database ``source`` into ``target`` with the backup API, waiting at most ``timeout`` seconds for
     connections that hold ``target`` locked."""
@@ -167,9 +181,7 @@ def _backup(source: Path, target: Path, timeout: float, size: int, *, in_steps: 
         nonlocal stepped
         if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             if time.monotonic() - started >= timeout:
-                raise RestoreFailedError(
-                    f"cannot clone into {target}: another connection holds it in a transaction",
-                    hint="end that transaction (or stop the application), or use --strategy load")
+                raise _busy(target, TimeoutError(f"waited {timeout:g} s"))
         elif in_steps and remaining and not stepped:
             stepped = True
             step("clone-copying")
