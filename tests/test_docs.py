@@ -86,3 +86,28 @@ def test_readme_seeds_example_runs_as_documented(tmp_path, monkeypatch):
     assert len(gaps) == 1 and gaps[0]["missing"] == 2
     _, out, _ = run_main("seed", "--no-clear", "--json")
     assert json.loads(out)["created"]["books"] == 2
+
+
+def test_the_reset_guide_runs_as_documented_and_prints_the_reasons_it_shows(tmp_path, monkeypatch):
+    # Every command of docs/reset-and-guarantees.md runs, and each "# clone: ..." / "# load: ..." comment is the
+    # reason line that command prints.
+    import shlex
+
+    from test_cli import run_main
+
+    page = (ROOT / "docs" / "reset-and-guarantees.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", page, re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    for line in (line for block in blocks for line in block.splitlines() if line.strip()):
+        command, _, comment = line.partition("#")
+        words = shlex.split(command)
+        if words[0] == "sqlite3":
+            with sqlite3.connect(tmp_path / words[1]) as conn:
+                conn.executescript(words[2])
+            continue
+        assert words[0] == "seedkit", line
+        code, out, err = run_main(*words[1:])
+        assert code == 0, (line, err)
+        if comment.strip():
+            assert f"  {comment.strip()}" in out.splitlines(), (line, out)
