@@ -1,13 +1,17 @@
 """Snapshot, restore and clone against the reference tools, measured in the same run on the same data.
 
-    .venv/bin/python bench/restore.py                 # about 2.0 M rows, 5 repetitions, under ~10 minutes
-    .venv/bin/python bench/restore.py --rows 200000 --repeat 1 --big-rows 0    # a quick run
+    .venv/bin/python bench/restore.py                 # 10k, 100k and 2.0 M rows, 5 repetitions, ~15 minutes
+    .venv/bin/python bench/restore.py --rows 200000 --repeat 1 --big-rows 0    # a quick run at one size
+
+Each size gets its own table of ratios: a development database is usually small, and there Python's start-up
+and imports weigh more than the data.
 
 PostgreSQL (``--pg``, default the local server as user postgres): builds a 6-table dataset (7 foreign keys, 7
 secondary indexes) with INSERT ... SELECT generate_series, then times pg_dump -Fc against ``seedkit snapshot``,
 pg_restore (data only into empty tables, and full into an empty database with 1 and 2 jobs) against ``seedkit restore
 --strategy load`` into a database holding data, and CREATE DATABASE ... TEMPLATE + DROP DATABASE against ``seedkit
-restore --strategy clone``. SQLite: the same shape; a file copy against ``seedkit restore`` (load and clone). Every
+restore --strategy clone``. SQLite: the same shape; a file copy against ``seedkit restore`` (load, and clone: of a
+target left as the last reset left it, and of a target whose every row changed since). Every
 seedkit command runs as a subprocess whose peak RSS is taken with getrusage(RUSAGE_CHILDREN) in a wrapper process.
 ``--big-rows`` adds one table of that many rows (default 5 M) to check that memory stays bounded.
 
@@ -60,8 +64,9 @@ TARGETS = {  # measurement: (reference, highest acceptable ratio)
     "snapshot size": ("pg_dump -Fc", 0.7),
     "restore (load)": ("pg_restore --data-only -j1", 0.6),
     "restore (load) vs full -j2": ("pg_restore full -j2", 1.0),
-    "restore (clone)": ("CREATE DATABASE TEMPLATE + DROP", 1.2),
+    "restore (clone)": ("CREATE DATABASE TEMPLATE + DROP", 1.0),
     "sqlite restore (clone)": ("file copy", 2.0),
+    "sqlite restore (clone), every row changed": ("file copy", 2.0),
     "mysql restore (load)": ("mysql < mysqldump --no-create-info", 1.0),
 }
 RSS_LIMIT_MB = 256
@@ -302,14 +307,25 @@ class Bench:
                      lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "load"),
                      prepare=lambda: shutil.copyfile(source, target))
         self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "auto")
+
+        def every_row_changed() -> None:
+            # What a test run that rewrites everything leaves: every page differs from the ready copy's.
+            with sqlite3.connect(target) as conn:
+                for table in dataset.SHAPE:
+                    conn.execute(f"UPDATE {table} SET id = -id")
+                    conn.execute(f"UPDATE {table} SET id = -id")
+
         self.interleaved([
             ("sqlite file copy", lambda: self.run(["cp", str(source), str(self.work / "copy.db")]), None),
             ("sqlite seedkit restore --strategy clone",
              lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "clone"), None),
+            ("sqlite seedkit restore --strategy clone (every row changed)",
+             lambda: self.seedkit(f"sqlite:///{target}", "restore", "bench-sqlite", "--strategy", "clone"),
+             every_row_changed),
         ])
 
     # ---------------------------------------------------------------- report
-    def report(self) -> dict[str, Any]:
+    def report(self, title: str = "") -> dict[str, Any]:
         def median(name: str) -> float | None:
             entry = self.results.get(name)
             return statistics.median(entry["seconds"]) if entry else None
@@ -322,6 +338,8 @@ class Bench:
             ("restore (load) vs full -j2", median("seedkit restore --strategy load"), median("pg_restore full -j2")),
             ("restore (clone)", median("seedkit restore --strategy clone"), median("CREATE DATABASE TEMPLATE + DROP")),
             ("sqlite restore (clone)", median("sqlite seedkit restore --strategy clone"), median("sqlite file copy")),
+            ("sqlite restore (clone), every row changed",
+             median("sqlite seedkit restore --strategy clone (every row changed)"), median("sqlite file copy")),
             ("mysql restore (load)", median("mysql seedkit restore --strategy load"),
              median("mysql < mysqldump --no-create-info")),
         ]
@@ -343,7 +361,7 @@ class Bench:
             worst = max(peaks, key=peaks.get)
             lines.append(f"| peak RSS, worst seedkit command ({worst}) | {peaks[worst]:.0f} MB | | | <= {RSS_LIMIT_MB} MB | "
                          f"{'yes' if peaks[worst] <= RSS_LIMIT_MB else 'no'} |")
-        print("\n" + "\n".join(lines))
+        print("\n" + (f"{title}\n\n" if title else "") + "\n".join(lines))
         return {"summary": summary, "peak_rss_mb": peaks, "table": lines}
 
     def close(self) -> None:
@@ -375,7 +393,8 @@ def machine() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=dataset.TOTAL_ROWS, help="rows in the 6-table dataset")
+    parser.add_argument("--rows", default=f"10000,100000,{dataset.TOTAL_ROWS}",
+                        help="rows in the 6-table dataset; a comma-separated list runs each size in turn")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--big-rows", type=int, default=5_000_000, help="rows of the bounded-memory table (0: skip)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
@@ -399,15 +418,21 @@ def main() -> None:
         if args.mysql or args.mysql_only:
             info["mysql"] = subprocess.run(["mysql", "--version"], capture_output=True, text=True).stdout.strip()
         print(f"machine: {info}", flush=True)
-        if not args.mysql_only:
+        by_size: dict[int, dict[str, Any]] = {}
+        sizes = [int(size) for size in str(args.rows).split(",")] if not args.mysql_only else []
+        for rows in sizes:
+            args.rows, bench.results = rows, {}
+            print(f"\n## {rows:,} rows", flush=True)
             bench.postgresql()
             if not args.no_sqlite:
                 bench.sqlite()
-            if args.big_rows:
-                bench.big_table()
+            by_size[rows] = {"results": bench.results, **bench.report(f"{rows:,} rows")}
+        bench.results = {}
+        if args.big_rows and not args.mysql_only:
+            bench.big_table()
         if args.mysql or args.mysql_only:
             bench.mysql()
-        summary = bench.report()
+        summary = bench.report("other measurements") if bench.results else {}
     finally:
         bench.close()
     out = ROOT / "bench" / "results"
@@ -415,7 +440,8 @@ def main() -> None:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"restore-{stamp}.json"
     path.write_text(json.dumps({"machine": info, "args": {k: v for k, v in vars(args).items() if k != "pg_dsn"},
-                                "seconds": time.perf_counter() - started, "results": bench.results, **summary},
+                                "seconds": time.perf_counter() - started, "sizes": by_size,
+                                "results": bench.results, **summary},
                                indent=2), encoding="utf-8")
     print(f"\nraw numbers: {path.relative_to(ROOT)} ({time.perf_counter() - started:.0f} s in all)")
 
