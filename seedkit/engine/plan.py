@@ -51,8 +51,8 @@ def decide(strategy: str, meta: SnapshotMetadata, *, cannot_clone: str | None, c
         return Decision("clone", reason, chosen)
     if strategy == "clone":
         raise RestoreFailedError(f"cannot clone snapshot {meta.name!r}: {reason}",
-                                 hint="restore it with --strategy auto, which loads it and keeps a ready copy for "
-                                      "this schema")
+                                 hint="--strategy auto or load loads the files instead (auto then keeps a ready "
+                                      "copy for this schema)")
     return Decision("load", reason)
 
 
