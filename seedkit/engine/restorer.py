@@ -74,11 +74,15 @@ def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
         from seedkit.engine.connect import open_engine
 
         engine = open_engine(db)
-    with hold(target, timeout=timeout, purpose=purpose, engine=engine) as lock:
-        locked = time.perf_counter()
-        recovered = recover(target, lock, cache_dir, engine, timeout)
-        yield Held(target, lock, recovered, engine,
-                   {"lock": locked - started, "recovery": time.perf_counter() - locked})
+    try:
+        with hold(target, timeout=timeout, purpose=purpose, engine=engine) as lock:
+            locked = time.perf_counter()
+            recovered = recover(target, lock, cache_dir, engine, timeout)
+            yield Held(target, lock, recovered, engine,
+                       {"lock": locked - started, "recovery": time.perf_counter() - locked})
+    finally:
+        if engine is not None and engine is not db:
+            engine.dispose()
 
 
 def recover(target: Target, lock: TargetLock, cache_dir: Path, engine: Any, timeout: float) -> list[str]:
