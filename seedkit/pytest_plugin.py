@@ -117,7 +117,7 @@ def seedkit_db(request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
         with _setup_errors(snapshot):
             database = stack.enter_context(_manager(request.config).for_test(snapshot, isolation))
         yield database
-        with _setup_errors(snapshot):
+        with _setup_errors(snapshot, test=request.node.name):
             stack.close()
 
 
@@ -188,13 +188,17 @@ def _usage_errors(snapshot: str | None) -> Iterator[None]:
 
 
 @contextmanager
-def _setup_errors(snapshot: str | None) -> Iterator[None]:
-    """SeedkitError -> a setup error on the test with the problem and the fix, not a traceback from seedkit."""
+def _setup_errors(snapshot: str | None, test: str | None = None) -> Iterator[None]:
+    """SeedkitError -> a setup (or teardown) error on the test with the problem and the fix, not a traceback from
+    seedkit. A write that escaped the test's transaction is reported as the test's own doing."""
     from seedkit.errors import SeedkitError
+    from seedkit.testing_watch import EscapedWriteError
 
     message = None
     try:
         yield
+    except EscapedWriteError as exc:
+        message = f"seedkit: {test or 'the test'} {exc.message}" + (f"\n  fix: {exc.hint}" if exc.hint else "")
     except SeedkitError as exc:
         message = _message(exc, snapshot)
     if message is not None:

@@ -8,7 +8,10 @@ restores the snapshot into a session database once, and isolates each test in on
   TEMPLATE``; SQLite: a copied file), dropped after the test. The clones are made ahead by a ``ClonePool``
   (``seedkit.testing_pool``): while one test runs, a background thread already clones the session database for the
   next one, and used clones are dropped in the background too, so a test waits only when no clone is ready yet;
-- ``transaction``: the test runs on a connection inside a transaction that is rolled back afterwards;
+- ``transaction``: the test runs on a connection inside a transaction that is rolled back afterwards; its
+  ``engine`` joins that transaction through savepoints (``seedkit.testing_join``), and what still escapes (another
+  connection's commit, an explicit COMMIT, DDL that commits implicitly) is found at teardown, fails the test and is
+  repaired by restoring the session database (``seedkit.testing_watch``);
 - ``restore``: the snapshot is restored into the session database before each test;
 - ``none``: every test shares the session database.
 
@@ -33,9 +36,12 @@ from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect
 from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.metadata import read_metadata, snapshot_folder
-from seedkit.errors import ConnectionFailedError, SeedkitError, SnapshotNotFoundError, UsageError
+from seedkit.errors import (ConnectionFailedError, SchemaMismatchError, SeedkitError, SnapshotNotFoundError,
+                            UsageError)
 from seedkit.names import check_name
+from seedkit.testing_join import JoinedEngine
 from seedkit.testing_pool import ClonePool
+from seedkit.testing_watch import Digest, EscapedWriteError, Watch, watch_for
 
 ISOLATION_MODES = ("clone", "transaction", "restore", "none")
 DEFAULT_ISOLATION = "clone"
@@ -64,7 +70,8 @@ class TestSettings:
 
 @dataclass(frozen=True)
 class RestoreRecord:
-    """One restore done for the tests: into which database, how, and why (``session`` or ``test``)."""
+    """One restore done for the tests: into which database, how, and why: ``session``, ``test`` (restore isolation) or
+    ``repair`` (after a test changed the database outside its transaction)."""
 
     snapshot: str
     url: str
@@ -84,6 +91,20 @@ class SessionDatabase:
     owned: bool
     clones: int = 0
     pool: ClonePool | None = None
+    # Transaction isolation: the engine its tests get, and what checks the database between them. The watch holds
+    # the state of the database it checks against, so anything that changes the database on purpose drops it.
+    joined: JoinedEngine | None = None
+    watch: Watch | None = None
+    # Set while a repair is owed (a test changed the database and restoring it has not worked yet): every later test
+    # tries again first, and errors with the reason while it fails.
+    damaged: str | None = None
+
+    def forget_watch(self) -> None:
+        """The database is about to change on purpose (restore, a test without isolation): the next transaction
+        test takes a new reference."""
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
 
     @property
     def dialect(self) -> BaseDialect:
@@ -93,8 +114,9 @@ class SessionDatabase:
 class TestDatabase:
     """The database one test works on: ``url``, ``engine`` and a ``connection`` opened on first use.
 
-    In ``transaction`` isolation ``connection`` is inside a transaction rolled back after the test; only work done
-    through it (or a Session bound to it with ``join_transaction_mode="create_savepoint"``) is undone.
+    In ``transaction`` isolation ``connection`` is inside a transaction rolled back after the test, and ``engine``
+    joins it: its connections are that connection's driver connection and its transactions savepoints, so work done
+    through either (or a Session bound to either) is undone.
     """
 
     __test__ = False
@@ -238,6 +260,7 @@ class TestDatabases:
         return session
 
     def _restore(self, session: SessionDatabase, purpose: str) -> None:
+        session.forget_watch()
         # Pooled connections would keep the old file open (SQLite) or block a template clone (PostgreSQL).
         session.engine.dispose()
         config = self.config.with_overrides(database_url=session.url)
@@ -264,6 +287,8 @@ class TestDatabases:
         """A database in the snapshot's state for one test, isolated as asked; cleaned up afterwards."""
         check_isolation(isolation, "the seedkit marker")
         session = self.session(snapshot)
+        if session.damaged is not None:
+            self._repair(session)
         if isolation == "clone":
             with self._clone(session) as database:
                 yield database
@@ -271,6 +296,8 @@ class TestDatabases:
             with self._transaction(session) as database:
                 yield database
         else:
+            # This test may change the session database on purpose (restore rewrites it).
+            session.forget_watch()
             if session.pool is not None:
                 # This test works on the session database itself (restore even rewrites it): no clone may be
                 # in the making meanwhile. Clones made before are copies of the snapshot and stay usable.
@@ -308,21 +335,67 @@ class TestDatabases:
 
     @contextmanager
     def _transaction(self, session: SessionDatabase) -> Iterator[TestDatabase]:
-        with session.engine.connect() as conn:
-            transaction = conn.begin()
-            database = TestDatabase(session.url, session.engine, session.snapshot, "transaction", connection=conn)
-            try:
-                with _url_in_env(self.settings.url_env, session.url):
-                    yield database
-            finally:
-                if transaction.is_active:
-                    transaction.rollback()
+        if session.watch is None:
+            with database_errors(session.engine, "taking the reference state of the session database"):
+                session.watch = watch_for(session.engine)
+        if session.joined is None:
+            session.joined = JoinedEngine(session.url)
+        watch, joined = session.watch, session.joined
+        found: Digest | None = None
+        unchecked = False
+        changes: list[str] = []
+        try:
+            with session.engine.connect() as conn:
+                conn.begin()
+                watch.begin(conn)
+                unchecked = True
+                database = TestDatabase(session.url, joined.bind(conn), session.snapshot, "transaction",
+                                        connection=conn)
+                try:
+                    with _url_in_env(self.settings.url_env, session.url):
+                        yield database
+                finally:
+                    joined.release()
+                    with database_errors(session.engine, "checking the session database after the test"):
+                        found = watch.end(conn)
+                    unchecked = False
+        finally:
+            # Not checked (the check failed): the database is restored all the same, as nobody can say it is clean.
+            if found is not None or unchecked:
+                self._repair(session)
+                changes = watch.explain(found) if found is not None else []
+        if changes:
+            raise EscapedWriteError(changes)
+
+    def _repair(self, session: SessionDatabase) -> None:
+        """Restore the session database after a test changed it outside its transaction. A database the plugin owns
+        whose schema was changed (DDL that committed) is made again; one the user gave is theirs to fix."""
+        if session.pool is not None:
+            session.pool.wait_idle()
+        session.damaged = "a test changed it outside its transaction"
+        try:
+            self._restore(session, "repair")
+        except SchemaMismatchError as exc:
+            if not session.owned:
+                session.damaged = exc.message
+                raise SeedkitError(f"the session database could not be restored after a test changed its schema: "
+                                   f"{exc.message}", hint="restore it yourself (seedkit restore --allow-drift does "
+                                                          "not undo schema changes), or let the plugin derive its "
+                                                          "own test database (no --seedkit-db)") from None
+            with database_errors(session.engine, "making the session database again", ConnectionFailedError):
+                session.dialect.drop_database()
+                session.dialect.create_database()
+            self._restore(session, "repair")
+        session.damaged = None
 
     # ------------------------------------------------------------------ the end
     def close(self) -> list[str]:
         """Drop the clones and the session databases this process created; returns one line per problem."""
         problems = []
         for session in self._sessions.values():
+            session.forget_watch()
+            if session.joined is not None:
+                session.joined.close()
             if session.pool is not None:
                 # Waits for the clones still in the making, drops the ones no test used and the used ones not yet
                 # dropped: the session database (their template) goes only after.
