@@ -20,15 +20,21 @@ import seedkit.dialects.mysql  # noqa: E402,F401
 import seedkit.dialects.postgresql  # noqa: E402,F401
 import seedkit.dialects.sqlite  # noqa: E402,F401
 
-from .project import DemoProject, build_project, leftover_databases
+from .project import DemoProject, build_project, leftover_databases, server_url
 
 
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite", marks=pytest.mark.sqlite),
-                        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)])
+BACKENDS = [pytest.param("sqlite", id="sqlite", marks=pytest.mark.sqlite),
+            pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)]
+# MySQL/MariaDB too, for the tests that name it (transaction isolation's guarantees differ most there).
+ALL_BACKENDS = [*BACKENDS, pytest.param("mysql", id="mysql", marks=pytest.mark.mysql)]
+
+
+@pytest.fixture(params=BACKENDS)
 def demo_project(request: pytest.FixtureRequest, pytester: pytest.Pytester, database_factory,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProject]:
     """The demo project on each backend; the databases the plugin derives from its dev database are checked and
-    dropped afterwards (the plugin should have dropped them already)."""
+    dropped afterwards (the plugin should have dropped them already). Tests parametrise it indirectly with
+    ``ALL_BACKENDS`` to run on MySQL/MariaDB as well."""
     # The inner run must not inherit the outer one's settings, nor its xdist worker id when the outer run uses -n.
     for variable in ("SEEDKIT_DATABASE_URL", "DATABASE_URL", "APP_DATABASE_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER",
                      "PYTEST_XDIST_WORKER_COUNT"):
@@ -36,22 +42,23 @@ def demo_project(request: pytest.FixtureRequest, pytester: pytest.Pytester, data
     if request.param == "sqlite":
         dev_url = f"sqlite:///{pytester.path / 'dev.db'}"
     else:
-        dev_url = database_factory(request.getfixturevalue("postgresql_backend"))
+        dev_url = database_factory(request.getfixturevalue(f"{request.param}_backend"))
     project = build_project(pytester, dev_url)
     yield project
     _drop_leftovers(project)
 
 
 def _drop_leftovers(project: DemoProject) -> None:
-    if project.backend != "postgresql":
+    if project.backend == "sqlite":
         return
     names = leftover_databases(project)
     if names:
-        server = sa.create_engine(sa.make_url(project.dev_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        server = sa.create_engine(server_url(project), isolation_level="AUTOCOMMIT")
+        force = " WITH (FORCE)" if project.backend == "postgresql" else ""
         try:
             with server.connect() as conn:
                 for name in names:
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {server.dialect.identifier_preparer.quote(name)} "
-                                         "WITH (FORCE)")
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {server.dialect.identifier_preparer.quote(name)}"
+                                         f"{force}")
         finally:
             server.dispose()

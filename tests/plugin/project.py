@@ -107,16 +107,23 @@ def urls_seen(project: DemoProject) -> dict[str, list[str]]:
             for path in sorted(project.path.glob("urls-*.txt"))}
 
 
+def server_url(project: DemoProject) -> sa.URL:
+    """The dev database's server, connected to no database of the project (PostgreSQL: its ``postgres``)."""
+    return sa.make_url(project.dev_url).set(database="postgres" if project.backend == "postgresql" else None)
+
+
 def leftover_databases(project: DemoProject) -> list[str]:
     """Test databases derived from the dev database that still exist (files for SQLite, databases on the server)."""
     if project.backend == "sqlite":
         folder = project.path / ".seedkit-cache" / "pytest"
         return sorted(p.name for p in folder.glob("*.db")) if folder.is_dir() else []
-    server = sa.create_engine(sa.make_url(project.dev_url).set(database="postgres"))
+    query = ("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)" if project.backend == "postgresql"
+             else "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, CHAR_LENGTH(:prefix)) "
+                  "= :prefix")
+    server = sa.create_engine(server_url(project))
     try:
         with server.connect() as conn:
-            rows = conn.execute(sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
-                                {"prefix": project.dev_name + "_"}).scalars().all()
+            rows = conn.execute(sa.text(query), {"prefix": project.dev_name + "_"}).scalars().all()
     finally:
         server.dispose()
     return sorted(rows)
