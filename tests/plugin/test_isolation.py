@@ -1,15 +1,17 @@
-"""The plugin end to end: a small suite runs in a fresh pytest against the demo snapshot, on SQLite and PostgreSQL,
-in every isolation mode and under pytest-xdist."""
+"""The plugin end to end: a small suite runs in a fresh pytest against the demo snapshot, on SQLite, PostgreSQL and
+MySQL/MariaDB, in every isolation mode and under pytest-xdist."""
 
 from __future__ import annotations
 
 import pytest
 
+from .conftest import ALL_BACKENDS
 from .project import count, leftover_databases, restores, urls_seen
 
 pytest_plugins = ["pytester"]
 
 
+@pytest.mark.parametrize("demo_project", ALL_BACKENDS, indirect=True)
 @pytest.mark.parametrize("isolation", ["clone", "transaction", "restore"])
 def test_each_test_sees_the_snapshot_whatever_the_previous_test_wrote(demo_project, pytester, isolation):
     result = pytester.runpytest_subprocess("--seedkit-snapshot", "demo", "--seedkit-isolation", isolation, "-p",
@@ -27,6 +29,7 @@ def test_each_test_sees_the_snapshot_whatever_the_previous_test_wrote(demo_proje
     assert leftover_databases(demo_project) == [], "the plugin drops every database it made"
 
 
+@pytest.mark.parametrize("demo_project", ALL_BACKENDS, indirect=True)
 def test_without_isolation_a_write_is_seen_by_the_next_test(demo_project, pytester):
     # The control experiment: the same suite fails when tests share the database, so the passes above mean something.
     result = pytester.runpytest_subprocess("--seedkit-snapshot", "demo", "--seedkit-isolation", "none")

@@ -21,21 +21,32 @@ from backends import mysql_connect_params
 from helpers import execute
 
 
-@pytest.fixture
-def manager(backend, new_database, tmp_path: Path) -> Iterator[TestDatabases]:
-    """Transaction isolation on a database of the backend holding table ``m`` (three rows), snapshot ``m`` of it
-    restored into that same database (given as the test database, so the plugin keeps it)."""
-    url = new_database()
+def _manager(backend, url: str, tmp_path: Path, *, given: bool) -> Iterator[TestDatabases]:
     key = "id integer PRIMARY KEY" if backend.name == "sqlite" else (
         "id serial PRIMARY KEY" if backend.name == "postgresql" else "id integer AUTO_INCREMENT PRIMARY KEY")
     execute(url, f"CREATE TABLE m ({key}, v integer NOT NULL)", "INSERT INTO m (v) VALUES (1), (2), (3)")
     config = Config(root=tmp_path, database_url=url, snapshots_dir=tmp_path / "snapshots",
                     metadata_dir=tmp_path / "metadata", cache_dir=tmp_path / ".seedkit-cache")
     api.snapshot(url, "m", config=config)
-    databases = TestDatabases(TestSettings(snapshot="m", isolation="transaction", db_url=url), config)
+    settings = TestSettings(snapshot="m", isolation="transaction", db_url=url if given else None)
+    databases = TestDatabases(settings, config)
     databases.session("m")
     yield databases
     assert databases.close() == []
+
+
+@pytest.fixture
+def manager(backend, new_database, tmp_path: Path) -> Iterator[TestDatabases]:
+    """Transaction isolation on a database of the backend holding table ``m`` (three rows): snapshot ``m`` of it is
+    restored into a test database the plugin derives from it (and drops at the end)."""
+    yield from _manager(backend, new_database(), tmp_path, given=False)
+
+
+@pytest.fixture
+def given_manager(backend, new_database, tmp_path: Path) -> Iterator[TestDatabases]:
+    """The same, with the database given as the test database (--seedkit-db): the plugin restores into it, and
+    keeps it."""
+    yield from _manager(backend, new_database(), tmp_path, given=True)
 
 
 def rows(engine_or_url: sa.Engine | str) -> list[tuple[int, int]]:
@@ -142,8 +153,20 @@ def test_a_statement_running_through_a_check_and_committing_after_it_is_found_by
         writer.close()
 
 
+def test_a_table_created_by_another_connection_is_found_and_the_database_made_again(manager):
+    with manager.for_test("m", "transaction"):
+        pass
+    with pytest.raises(EscapedWriteError, match=r"\(schema changed; table invoices: created\)"):
+        with manager.for_test("m", "transaction"):
+            execute(manager.session("m").url, "CREATE TABLE invoices (id integer PRIMARY KEY)")
+    with manager.for_test("m", "transaction") as db:
+        assert not sa.inspect(db.connection).has_table("invoices")
+    assert [r.purpose for r in manager.restores] == ["session", "repair"]
+
+
 @pytest.mark.parametrize("backend", ["mysql"], indirect=True)
-def test_ddl_in_a_database_the_user_gave_stops_the_tests_until_it_is_undone(manager):
+def test_ddl_in_a_database_the_user_gave_stops_the_tests_until_it_is_undone(given_manager):
+    manager = given_manager
     # The plugin cannot make a database it was given again: every later test errors until the schema is put back.
     with pytest.raises(SeedkitError, match="could not be restored after a test changed its schema"):
         with manager.for_test("m", "transaction") as db:
