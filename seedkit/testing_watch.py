@@ -281,29 +281,19 @@ class PostgresWatch(Watch):
 
 # ---------------------------------------------------------------------------------------------------- MySQL/MariaDB
 _MY_MARKER = "seedkit_test_transaction"
-# Other connections' statements, this connection's writes, and other connections in the middle of a statement (read
-# from the status variables: information_schema.PROCESSLIST costs three times as much).
+# Other connections' statements, this connection's writes, and other connections in the middle of a statement, from
+# the status variables (SHOW costs 0.15 ms, information_schema 0.2 ms, information_schema.PROCESSLIST 0.7 ms).
 # ``Queries`` is the number the server gave this connection's current statement (every statement of every connection
 # takes the next one), ``Questions`` the number of statements this connection ran: while no other connection runs a
-# statement, the two move together. Threads_running is global, and read with the session's variables, as one
-# reading costs 0.13 ms. MariaDB keeps the status variables in information_schema, MySQL 8 in performance_schema.
-_MY_CHECK = ("SELECT CAST(SUM(IF(UPPER(VARIABLE_NAME) = 'QUERIES', VARIABLE_VALUE, 0)) AS SIGNED) "
-             "- CAST(SUM(IF(UPPER(VARIABLE_NAME) = 'QUESTIONS', VARIABLE_VALUE, 0)) AS SIGNED), "
-             "CAST(SUM(IF(UPPER(VARIABLE_NAME) IN ('HANDLER_WRITE', 'HANDLER_UPDATE'), VARIABLE_VALUE, 0)) "
-             "AS SIGNED), "
-             "CAST(SUM(IF(UPPER(VARIABLE_NAME) = 'THREADS_RUNNING', VARIABLE_VALUE, 0)) AS SIGNED) - 1 "
-             "FROM {status}.SESSION_STATUS "
-             "WHERE UPPER(VARIABLE_NAME) IN ('QUERIES', 'QUESTIONS', 'HANDLER_WRITE', 'HANDLER_UPDATE', "
-             "'THREADS_RUNNING')")
+# statement, the two move together. Threads_running is global, and shown with the session's variables.
+_MY_CHECK = ("SHOW SESSION STATUS WHERE Variable_name IN "
+             "('Queries', 'Questions', 'Handler_write', 'Handler_update', 'Threads_running')")
 # DDL statements run by other connections since the server started (every database: a false alarm costs one digest
 # of the schema, a missed statement would be a miss). The status counters count a statement when it starts; one still
 # running at a check is caught by Threads_running above.
-_MY_DDL_NAMES = ("(UPPER(VARIABLE_NAME) LIKE 'COM\\_CREATE\\_%' OR UPPER(VARIABLE_NAME) LIKE 'COM\\_ALTER\\_%' "
-                 "OR UPPER(VARIABLE_NAME) LIKE 'COM\\_DROP\\_%' OR UPPER(VARIABLE_NAME) LIKE 'COM\\_RENAME\\_%' "
-                 "OR UPPER(VARIABLE_NAME) = 'COM_TRUNCATE')")
-_MY_DDL = ("SELECT (SELECT CAST(SUM(VARIABLE_VALUE) AS SIGNED) FROM {status}.GLOBAL_STATUS WHERE " + _MY_DDL_NAMES
-           + ") - (SELECT CAST(SUM(VARIABLE_VALUE) AS SIGNED) FROM {status}.SESSION_STATUS WHERE " + _MY_DDL_NAMES
-           + ")")
+_MY_DDL = ("SHOW {scope} STATUS WHERE Variable_name LIKE 'Com\\_create\\_%' OR Variable_name LIKE 'Com\\_alter\\_%' "
+           "OR Variable_name LIKE 'Com\\_drop\\_%' OR Variable_name LIKE 'Com\\_rename\\_%' "
+           "OR Variable_name = 'Com_truncate'")
 _MY_NOT_A_SAVEPOINT = 1305
 # information_schema views and the columns that define the schema (not statistics, sizes or counters).
 _MY_SCHEMA = {
@@ -338,8 +328,6 @@ class MysqlWatch(Watch):
         with engine.connect() as conn:
             # Known once the dialect has met the server.
             self._mariadb = bool(getattr(engine.dialect, "is_mariadb", False))
-            status = "information_schema" if self._mariadb else "performance_schema"
-            self._check, self._ddl = _MY_CHECK.format(status=status), _MY_DDL.format(status=status)
             dbapi = conn.connection.dbapi_connection
             try:
                 self._reference = self._digest(dbapi, schema=True)
@@ -350,8 +338,8 @@ class MysqlWatch(Watch):
                            "AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' ORDER BY TABLE_NAME")]
                 # The last check's counters, and the connection they were read on (session counters are its own).
                 self._dbapi: Any = dbapi
-                self._last = list(_rows(dbapi, self._check)[0])
-                self._last_ddl = _rows(dbapi, self._ddl)[0][0]
+                self._last = _my_counters(dbapi)
+                self._last_ddl = _my_ddl(dbapi)
             finally:
                 dbapi.rollback()
 
@@ -370,7 +358,7 @@ class MysqlWatch(Watch):
             ended = True
         conn.rollback()
         try:
-            now = list(_rows(dbapi, self._check)[0])
+            now = _my_counters(dbapi)
             before = self._last if dbapi is self._dbapi else None
             # Everything is looked at when the test's own transaction ended (its commit may have changed anything),
             # when this connection's counters cannot be compared, and when another connection was in the middle of
@@ -380,7 +368,7 @@ class MysqlWatch(Watch):
             if others:
                 self.proofs += 1
                 # The schema only when someone ran DDL (the counters cover every database: that errs on the safe side).
-                ddl = _rows(dbapi, self._ddl)[0][0]
+                ddl = _my_ddl(dbapi)
                 found = self._digest(dbapi, schema=everything or ddl != self._last_ddl)
                 if found != self._reference:
                     return found
@@ -394,7 +382,7 @@ class MysqlWatch(Watch):
                 if self._put_back(dbapi):
                     # Only this connection's own counters: another connection's statement since the first reading
                     # must still show at the next check.
-                    now[1] = _rows(dbapi, self._check)[0][1]
+                    now[1] = _my_counters(dbapi)[1]
             self._dbapi, self._last = dbapi, now
         finally:
             dbapi.rollback()
@@ -443,6 +431,20 @@ class MysqlWatch(Watch):
         for name, _ in sorted(moved.items()):
             _execute(dbapi, f"{wait}ALTER TABLE {self._quote(name)} AUTO_INCREMENT = {int(self._counters[name]):d}")
         return bool(moved)
+
+
+def _my_counters(dbapi: Any) -> list[int]:
+    """[statements of other connections (cumulative), this connection's row writes, other running statements]."""
+    status = {name.lower(): int(value) for name, value in _rows(dbapi, _MY_CHECK)}
+    return [status["queries"] - status["questions"], status["handler_write"] + status["handler_update"],
+            status["threads_running"] - 1]
+
+
+def _my_ddl(dbapi: Any) -> int:
+    """DDL statements run by connections other than this one since the server started."""
+    every = sum(int(value) for _, value in _rows(dbapi, _MY_DDL.format(scope="GLOBAL")))
+    own = sum(int(value) for _, value in _rows(dbapi, _MY_DDL.format(scope="SESSION")))
+    return every - own
 
 
 # ---------------------------------------------------------------------------------------------------- registry

@@ -141,6 +141,8 @@ def test_a_write_that_escapes_fails_that_test_and_the_next_one_starts_from_the_s
     assert "ERROR at teardown of test_6_runs_ddl" in result.stdout.str() or demo_project.backend != "mysql"
     for quiet in ("test_1_reads", "test_3_sees", "test_5_sees", "test_7_sees"):
         assert f"ERROR at teardown of {quiet}" not in result.stdout.str()
+    assert "seedkit/testing" not in result.stdout.str(), "the error says what changed, not where seedkit noticed"
+    result.stdout.fnmatch_lines(["*fix: write through seedkit_db.connection or seedkit_db.engine*"])
     purposes = [r["purpose"] for r in restores(demo_project)["main"]]
     assert purposes == ["session"] + ["repair"] * escaped
     assert count(demo_project.dev_url, "appointments") == demo_project.appointments, "the dev database is untouched"
