@@ -145,6 +145,8 @@ def test_a_statement_running_through_a_check_and_committing_after_it_is_found_by
         time.sleep(0.3)
         with manager.for_test("m", "transaction"):
             pass
+        # Seen running by that check: without it only other traffic on the server would reveal the commit.
+        assert manager.session("m").watch._last[2] > 0
         statement.join()
         with pytest.raises(EscapedWriteError, match=r"\(table m: rows changed\)"):
             with manager.for_test("m", "transaction"):
