@@ -117,17 +117,9 @@ class SQLiteReadyStore:
     def sweep(self) -> list[str]:
         done = []
         journal = Path(f"{self.target.path}-journal")
-        if journal.is_file() and journal.stat().st_size > 0:
-            # A hot journal (its writer died) is rolled back by the first connection that reads the database; one
-            # that another process is still writing through stays, and is not ours to report.
-            try:
-                with closing(sqlite3.connect(f"{self.target.path.as_uri()}?mode=rw", uri=True)) as conn:
-                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlite3.Error:
-                pass
-            if not journal.is_file() or journal.stat().st_size == 0:
-                done.append(f"rolled back an interrupted write to {self.target.path.name} (the database is as "
-                            "it was before it)")
+        if journal.is_file() and journal.stat().st_size > 0 and _end_interrupted_write(self.target.path, journal):
+            done.append(f"rolled back an interrupted write to {self.target.path.name} (the database is as "
+                        "it was before it)")
         if not self.folder.is_dir():
             return done
         suffix = f"-{self.target.key}"
@@ -144,6 +136,25 @@ class SQLiteReadyStore:
                 sidecar.unlink(missing_ok=True)
                 done.append(f"removed the label of a missing ready copy ({sidecar.name})")
         return done
+
+
+def _end_interrupted_write(path: Path, journal: Path) -> bool:
+    """Undo the write transaction whose process died and left ``journal``; False when another connection is
+    writing (the journal is then its own, not a leftover)."""
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)) as conn:
+            # Taking the write lock first rolls back a hot journal: its writer died after changing the file.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Under that lock nobody else is writing, so a journal still here is one SQLite ignores and never
+                # removes: its writer died before changing the file (a journal's header is only made valid then),
+                # which is where a restore killed before its commit usually is. Nothing to undo but the file.
+                journal.unlink(missing_ok=True)
+            finally:
+                conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        return False
+    return not journal.exists()
 
 
 def _read_label(sidecar: Path) -> ReadyCopy | None:
