@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import tempfile
 import time
@@ -51,13 +52,18 @@ def holder_record(purpose: str) -> str:
     return f"seedkit:{purpose}:{os.getpid()}:{since}:{socket.gethostname()}"
 
 
+# The start time holds colons of its own: the record is matched as a whole, not split on them.
+_HOLDER = re.compile(r"seedkit:(?P<purpose>[^:]+):(?P<pid>\d+):(?P<date>\d{4}-\d\d-\d\d)T(?P<time>\d\d:\d\d:\d\d)Z:"
+                     r"(?P<host>.*)")
+
+
 def describe_holder(record: str) -> str | None:
     """A holder record as the waiting command prints it; None when ``record`` is not one."""
-    parts = record.strip().split(":", 4)
-    if len(parts) != 5 or parts[0] != "seedkit":
+    found = _HOLDER.fullmatch(record.strip())
+    if found is None:
         return None
-    _, purpose, pid, since, host = parts
-    return f"seedkit {purpose} (pid {pid} on host {host}, since {since.replace('T', ' ').rstrip('Z')} UTC)"
+    return (f"seedkit {found['purpose']} (pid {found['pid']} on host {found['host']}, since {found['date']} "
+            f"{found['time']} UTC)")
 
 
 @contextmanager
