@@ -101,7 +101,8 @@ class Crash:
         """Whether the test also restores and resets after the recovery (step 5 of the module docstring). Not after
         a kill between two tables in the middle of the load: that kill leaves what the kill after the first table
         leaves (the same open transaction, the same recovery, checked exactly by steps 1-4), and the two restores
-        are most of such a test's time (on PostgreSQL, four CREATE/DROP DATABASE)."""
+        are most of such a test's time (on PostgreSQL, four CREATE/DROP DATABASE). Its target, checked to be
+        exactly as before with nothing left behind, is handed on to the next such test instead of made again."""
         middle = {f"load:{n}" for n in range(2, CASE_TABLES[self.backend])}
         return self.step not in middle
 
@@ -157,18 +158,20 @@ class Source:
     after: DatabaseState
 
 
-class Sources:
-    """One case database and its snapshot per backend for the whole module; the databases are dropped at its end."""
+class Lab:
+    """What the module's tests share, made once per worker and dropped at its end: one case database and its
+    snapshot per backend, and the targets that kills between two tables hand on to each other."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.made: dict[str, Source] = {}
+        self.sources: dict[str, Source] = {}
         self.created: list[tuple[Backend, str]] = []
+        # (backend, path) -> [(target, its state)]: targets exactly as they were made, with nothing left behind.
+        self.spare: dict[tuple[str, str], list[tuple[str, DatabaseState]]] = {}
 
-    def get(self, backend: Backend) -> Source:
-        if backend.name not in self.made:
-            url = backend.create_database()
-            self.created.append((backend, url))
+    def source(self, backend: Backend) -> Source:
+        if backend.name not in self.sources:
+            url = self.new_database(backend)
             load_case_schema(url, backend.name)
             folder = self.folder / backend.name
             source = Source(folder / "snapshots", folder / "metadata", database_state(url))
@@ -176,8 +179,22 @@ class Sources:
                                                           snapshots_dir=source.snapshots_dir,
                                                           metadata_dir=source.metadata_dir,
                                                           cache_dir=folder / ".seedkit-cache"))
-            self.made[backend.name] = source
-        return self.made[backend.name]
+            self.sources[backend.name] = source
+        return self.sources[backend.name]
+
+    def new_database(self, backend: Backend) -> str:
+        url = backend.create_database()
+        self.created.append((backend, url))
+        return url
+
+    def take_spare(self, backend: str, path: str) -> tuple[str, DatabaseState] | None:
+        spare = self.spare.get((backend, path))
+        return spare.pop() if spare else None
+
+    def hand_on(self, scene: Scene) -> None:
+        """Keep ``scene``'s target for the next test along the same path: the caller checked it is exactly as it
+        was made, with no ready copy and nothing else left behind."""
+        self.spare.setdefault((scene.backend, scene.path), []).append((scene.target, scene.before))
 
     def drop(self) -> None:
         for backend, url in reversed(self.created):
@@ -185,8 +202,8 @@ class Sources:
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sources]:
-    made = Sources(tmp_path_factory.mktemp("crash-sources"))
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    made = Lab(tmp_path_factory.mktemp("crash-lab"))
     yield made
     made.drop()
 
@@ -196,6 +213,7 @@ class Scene:
     """One test's target, its project folder (where ready copies are kept) and the two states it may end in."""
 
     backend: str
+    path: str
     target: str
     config: Config
     before: DatabaseState
@@ -206,22 +224,26 @@ class Scene:
 
 
 @pytest.fixture
-def scene(request: pytest.FixtureRequest, sources: Sources, database_factory: Callable[[Backend], str],
-          tmp_path: Path) -> Callable[[str, str], Scene]:
-    """``scene(backend, path)``: a target ready for a restore along ``path``, holding other data than the snapshot
-    (or nothing, for ``empty``), with a ready copy to clone for ``clone``."""
+def scene(request: pytest.FixtureRequest, lab: Lab, database_factory: Callable[[Backend], str],
+          tmp_path: Path) -> Callable[..., Scene]:
+    """``scene(backend, path, shared=False)``: a target ready for a restore along ``path``, holding other data than
+    the snapshot (or nothing, for ``empty``), with a ready copy to clone for ``clone``. A ``shared`` one may have
+    been handed on by an earlier test (:meth:`Lab.hand_on`), and is the lab's to drop; any other is the test's."""
 
-    def make(name: str, path: str) -> Scene:
+    def make(name: str, path: str, *, shared: bool = False) -> Scene:
         backend: Backend = request.getfixturevalue(f"{name}_backend")
-        source = sources.get(backend)
-        target = database_factory(backend)
-        if name == "postgresql":
-            request.addfinalizer(lambda: _drop_postgresql_leftovers(target))
+        source = lab.source(backend)
         project = tmp_path / "project"
         project.mkdir()
         (project / "seedkit.toml").write_text("", encoding="utf-8")  # the project root: its cache holds the copies
+        spare = lab.take_spare(name, path) if shared else None
+        target = spare[0] if spare else lab.new_database(backend) if shared else database_factory(backend)
+        if name == "postgresql":
+            request.addfinalizer(lambda: _drop_postgresql_leftovers(target))
         config = Config(root=project, database_url=target, snapshots_dir=source.snapshots_dir,
                         metadata_dir=source.metadata_dir, cache_dir=project / ".seedkit-cache")
+        if spare:
+            return Scene(name, path, target, config, spare[1], source.after)
         if path == "load":
             load_case_schema(target, name)
         elif path == "clone":
@@ -231,7 +253,7 @@ def scene(request: pytest.FixtureRequest, sources: Sources, database_factory: Ca
             execute(target, *TARGET_EDITS[name])
         before = database_state(target)
         assert before != source.after
-        return Scene(name, target, config, before, source.after)
+        return Scene(name, path, target, config, before, source.after)
 
     return make
 
@@ -392,8 +414,8 @@ def assert_restores_and_resets(scene: Scene) -> None:
 # ---------------------------------------------------------------------------------------------------- the tests
 @pytest.mark.parametrize("crash", _params(CRASHES, lambda c: c.id, lambda c: c.backend))
 def test_a_restore_killed_at_any_step_leaves_before_or_after_and_the_next_command_cleans_up(
-        crash: Crash, scene: Callable[[str, str], Scene], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    setting = scene(crash.backend, crash.path)
+        crash: Crash, scene: Callable[..., Scene], lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    setting = scene(crash.backend, crash.path, shared=not crash.restores_after)
     expected = setting.expected(crash.gives)
     restore_killed_at(setting, crash.step)
     seen = state_seen_next(setting, tmp_path / "seen")
@@ -404,11 +426,13 @@ def test_a_restore_killed_at_any_step_leaves_before_or_after_and_the_next_comman
     assert leftovers(setting, expected) == []
     if crash.restores_after:
         assert_restores_and_resets(setting)
+    else:
+        lab.hand_on(setting)  # exactly as it was made, and nothing left: the next kill between two tables starts here
 
 
 @pytest.mark.parametrize("backend_path", _params(PATHS, lambda p: "-".join(p), lambda p: p[0]))
 def test_the_table_has_a_row_for_every_step_a_restore_passes(backend_path: tuple[str, str],
-                                                             scene: Callable[[str, str], Scene],
+                                                             scene: Callable[..., Scene],
                                                              tmp_path: Path) -> None:
     name, path = backend_path
     setting = scene(name, path)
@@ -436,7 +460,7 @@ NEXT_COMMANDS = [
 @pytest.mark.parametrize("case", _params(NEXT_COMMANDS, lambda c: f"{c[0]}-{c[1]}-{'-'.join(c[3][:2])}",
                                           lambda c: c[0]))
 def test_every_command_that_recovers_the_target_says_what_it_recovered(
-        case: tuple[str, str, str, tuple[str, ...]], scene: Callable[[str, str], Scene],
+        case: tuple[str, str, str, tuple[str, ...]], scene: Callable[..., Scene],
         monkeypatch: pytest.MonkeyPatch) -> None:
     backend_name, step, says, command = case
     setting = scene(backend_name, "load")
