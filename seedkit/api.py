@@ -132,20 +132,26 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     return report
 
 
-def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = None) -> list[ReadyCopy]:
+class ReadyCopies(list[ReadyCopy]):
+    """Ready copies, and what was done first about an interrupted restore of the database (``recovered``)."""
+
+    recovered: list[str]
+
+
+def cache_list(db: str | sa.Engine | None = None, *, config: Config | None = None) -> ReadyCopies:
     """The ready copies the database may clone (SQLite: every file in the cache folder; PostgreSQL: the target's
     template databases)."""
     config = config or load_config()
-    with _ready_copies(db, config) as store:
-        return store.copies() if store is not None else []
+    with _ready_copies(db, config) as (store, found):
+        found.extend(store.copies() if store is not None else [])
+    return found
 
 
 def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = None,
-                snapshot: str | None = None) -> list[ReadyCopy]:
+                snapshot: str | None = None) -> ReadyCopies:
     """Remove the ready copies (only those of ``snapshot`` when given); returns what was removed."""
     config = config or load_config()
-    removed = []
-    with _ready_copies(db, config) as store:
+    with _ready_copies(db, config) as (store, removed):
         for copy in store.copies() if store is not None else []:
             if snapshot is None or copy.snapshot == snapshot:
                 store.drop(copy)
@@ -154,11 +160,14 @@ def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = No
 
 
 @contextmanager
-def _ready_copies(db: str | sa.Engine | None, config: Config) -> Iterator[ReadyStore | None]:
+def _ready_copies(db: str | sa.Engine | None, config: Config) -> Iterator[tuple[ReadyStore | None, ReadyCopies]]:
+    """The database's ready-copy store under its lock, after recovery, and the list the caller fills."""
     from seedkit.engine.restorer import held_target
 
     with held_target(db or config.database_url, cache_dir=config.cache_dir, purpose="cache") as held:
-        yield ready_store(held.target, config.cache_dir, held.lock.connection)
+        copies = ReadyCopies()
+        copies.recovered = held.recovered
+        yield ready_store(held.target, config.cache_dir, held.lock.connection), copies
 
 
 def verify(name: str, *, config: Config | None = None, deep: bool = True) -> VerifyReport:

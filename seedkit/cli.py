@@ -197,6 +197,7 @@ def cache() -> None:
 def cache_list() -> None:
     """List the ready copies for the configured database's kind."""
     copies = api.cache_list(config=_SETTINGS.config())
+    notice_recovered(copies.recovered)
 
     def text() -> str:
         if not copies:
@@ -213,6 +214,7 @@ def cache_list() -> None:
 def cache_clear(snapshot_name: str | None) -> None:
     """Remove ready copies (all, or those of one snapshot)."""
     removed = api.cache_clear(config=_SETTINGS.config(), snapshot=snapshot_name)
+    notice_recovered(removed.recovered)
     emit([c.summary() for c in removed], lambda: f"removed {len(removed)} ready cop{'y' if len(removed) == 1 else 'ies'}")
 
 

@@ -10,6 +10,8 @@ lacks"). It imports neither SQLAlchemy nor pyarrow.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
@@ -64,14 +66,18 @@ def _match(meta: SnapshotMetadata, cannot_clone: str | None, catalog: Catalog | 
         return None, "the target's catalog could not be read"
     if blocker is not None:
         return None, blocker
-    mine = [c for c in copies if c.content_hash == meta.content_hash]
-    key = ready_key(meta.content_hash, catalog.signature)
+    identity = snapshot_identity(meta)
+    mine = [c for c in copies if c.identity == identity]
+    key = ready_key(identity, catalog.signature)
     for copy in mine:
         if copy.key == key and copy.catalog_signature == catalog.signature:
             return copy, "the target's catalog is the one the ready copy was made from"
-    if catalog.empty:
+    if catalog.empty and meta.ddl_sha256:
         for copy in mine:
-            if copy.from_snapshot_schema and copy.before_signature == catalog.signature:
+            # The content hash does not cover everything the schema file creates (AUTOINCREMENT, identity, indexes),
+            # so two snapshots of the same rows share it: only a copy made from this very schema file will do.
+            if copy.from_snapshot_schema and copy.ddl_sha256 == meta.ddl_sha256 \
+                    and copy.before_signature == catalog.signature:
                 return copy, "the target is empty and the ready copy was built from the snapshot's own schema"
     if not mine:
         return None, "no ready copy of this snapshot's data yet"
@@ -82,6 +88,15 @@ def _match(meta: SnapshotMetadata, cannot_clone: str | None, catalog: Catalog | 
     more = f" (and {len(differences) - 1} more difference{'s' if len(differences) > 2 else ''})" \
         if len(differences) > 1 else ""
     return None, (differences[0] if differences else "the ready copy was made under another catalog") + more
+
+
+def snapshot_identity(meta: SnapshotMetadata) -> str:
+    """What a restore of ``meta`` writes besides the schema: its rows (the content hash) and the sequence and
+    identity state it sets, which the content hash leaves out. Two snapshots with the same identity restore the same
+    data into a target, so one ready copy may stand for both."""
+    state = {"sequences": meta.sequences, "tables": {t.name: t.sequence for t in meta.tables if t.sequence}}
+    payload = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{meta.content_hash}\n{payload}".encode("utf-8")).hexdigest()
 
 
 def snapshot_paths(meta: SnapshotMetadata, metadata_dir: Path, snapshots_dir: Path) -> dict[str, Path]:

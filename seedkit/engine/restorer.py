@@ -28,7 +28,7 @@ from seedkit.engine.catalog import Catalog
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT, TargetLock, hold
 from seedkit.engine.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
-from seedkit.engine.plan import Decision, check_strategy, decide, snapshot_paths
+from seedkit.engine.plan import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.ready import ReadyCopy, ReadyStore, file_stats, files_unchanged, now, ready_key, ready_store
 from seedkit.engine.reports import RestoreReport, TableReport
@@ -201,10 +201,12 @@ def _keep(store: ReadyStore, before: Catalog | None, meta: SnapshotMetadata, out
     after = store.catalog()
     if after is None or before is None:
         return "not kept: the target's catalog could not be read"
-    label = ReadyCopy(ready_key(meta.content_hash, after.signature), "", "", meta.name, meta.content_hash,
+    identity = snapshot_identity(meta)
+    created = outcome.report.created_schema
+    label = ReadyCopy(ready_key(identity, after.signature), "", "", meta.name, meta.content_hash,
                       meta.schema_fingerprint, now(), catalog_signature=after.signature, catalog=after.to_json(),
-                      before_signature=before.signature, from_snapshot_schema=outcome.report.created_schema,
-                      files=stats)
+                      before_signature=before.signature, from_snapshot_schema=created, files=stats,
+                      identity=identity, ddl_sha256=meta.ddl_sha256 if created else None)
     try:
         copy = store.make(label)
     except Exception as exc:  # the restore itself succeeded; without a copy the next reset loads again
