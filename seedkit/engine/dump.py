@@ -142,6 +142,9 @@ def take_snapshot(
     finally:
         if workdir.exists():
             shutil.rmtree(workdir, ignore_errors=True)
+        if engine is not db:
+            # Pooled connections left open would keep PostgreSQL from copying the database (a ready copy, a clone).
+            engine.dispose()
     return SnapshotReport(name, reports, time.perf_counter() - started, meta.content_hash, path, folder, skipped)
 
 
