@@ -288,6 +288,8 @@ class Bench:
     def sqlite(self) -> None:
         source = self.work / "source.db"
         print(f"SQLite: building {dataset.counts(self.args.rows)} in {source}", flush=True)
+        for leftover in (source, self.work / "target.db"):  # the previous size's
+            leftover.unlink(missing_ok=True)
         conn = sqlite3.connect(source)
         with psycopg.connect(self.args.pg_dsn, dbname=self.db("src")) as pg:
             for statement in dataset.sqlite_statements():

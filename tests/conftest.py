@@ -30,6 +30,7 @@ from backends import (  # noqa: E402
     required_backends,
     unavailable_outcome,
 )
+from helpers import SharedSnapshots  # noqa: E402
 from schemas import load_case_schema  # noqa: E402
 
 # One object per backend for the whole session, so reachability is probed once and ownership of created databases
@@ -138,6 +139,15 @@ def case_database(backend: Backend, new_database: Callable[[], str]) -> str:
     url = new_database()
     load_case_schema(url, backend.name)
     return url
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedSnapshots]:
+    """Snapshots of each backend's case schema, taken once per module and copied into the tests that ask for them
+    (``shared.copy_into(backend, snapshot_dirs)``); their source databases are dropped at the end of the module."""
+    snapshots = SharedSnapshots(tmp_path_factory.mktemp("shared"))
+    yield snapshots
+    snapshots.close()
 
 
 @pytest.fixture

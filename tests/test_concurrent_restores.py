@@ -39,13 +39,6 @@ LOCKED = re.compile(r"seedkit: error: (?P<target>.+) is locked by seedkit (?P<pu
                     r"\(wait for it to finish, or pass --lock-timeout SECONDS to wait longer\)")
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedSnapshots]:
-    snapshots = SharedSnapshots(tmp_path_factory.mktemp("shared"))
-    yield snapshots
-    snapshots.close()
-
-
 @pytest.fixture
 def cases(backend: Backend, shared: SharedSnapshots, snapshot_dirs: Any) -> tuple[Config, Any]:
     return shared.copy_into(backend, snapshot_dirs)

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -40,13 +40,6 @@ CLONING_BACKENDS = [pytest.param("sqlite", id="sqlite"),
 def cloning(request: pytest.FixtureRequest) -> Backend:
     """The backends that keep ready copies and clone them: SQLite and PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_backend")
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedSnapshots]:
-    snapshots = SharedSnapshots(tmp_path_factory.mktemp("shared"))
-    yield snapshots
-    snapshots.close()
 
 
 @pytest.fixture

@@ -247,10 +247,6 @@ class BaseDialect:
         give the same rows. The generic dialect knows no counters to restart.
         """
 
-    # ------------------------------------------------------------------ ready copies (near-instant reset)
-    # Why this database cannot keep a restored state aside and clone it back (None: it can, see engine/ready.py).
-    cannot_clone: str | None = "this database cannot be cloned (only SQLite files and PostgreSQL databases can)"
-
     # ------------------------------------------------------------------ test databases (pytest plugin)
     # Whether seedkit can create, copy and drop whole databases on this server: derived test databases and per-test
     # clones need it. The generic dialect cannot, so its tests share one existing database.

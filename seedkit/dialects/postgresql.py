@@ -700,9 +700,6 @@ class PostgreSQLDialect(BaseDialect):
             found.append("large objects")
         return found
 
-    # ------------------------------------------------------------------ ready copies: engine/ready_postgresql.py
-    cannot_clone = None
-
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
     # Maintenance connections (CREATE/DROP DATABASE) go to the database every server has.

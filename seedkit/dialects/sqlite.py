@@ -234,18 +234,15 @@ class SQLiteDialect(BaseDialect):
             if _has_sqlite_sequence(raw):
                 raw.executemany("DELETE FROM sqlite_sequence WHERE name = ?", [(ref.name,) for ref in refs])
 
-    # ------------------------------------------------------------------ ready copies: engine/ready_sqlite.py
-    cannot_clone = None
+    # ------------------------------------------------------------------ test databases
+    supports_test_databases = True
+    test_database_requirements = "SQLite test databases are files: use a file URL such as sqlite:///app.db"
 
     def _database_file(self) -> Path:
         database = self.engine.url.database or ""
         if not database or database == ":memory:" or database.startswith("file:"):
             raise NotImplementedError(self.test_database_requirements)
         return Path(database)
-
-    # ------------------------------------------------------------------ test databases
-    supports_test_databases = True
-    test_database_requirements = "SQLite test databases are files: use a file URL such as sqlite:///app.db"
 
     def database_label(self) -> str:
         return self._database_file().stem

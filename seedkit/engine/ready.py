@@ -26,10 +26,6 @@ from typing import Any, Protocol
 from seedkit.engine.catalog import Catalog
 from seedkit.engine.target import Target
 
-# The label fields, so labels written by other versions (with fields this one does not know) still read.
-_FIELDS: tuple[str, ...] = ()
-
-
 @dataclass(frozen=True)
 class ReadyCopy:
     """One ready copy: where it lives, which snapshot data it holds, and under which catalog it was made."""
@@ -71,7 +67,7 @@ class ReadyCopy:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{name: data[name] for name in _known_fields() if name in data})
+            return cls(**{name: data[name] for name in LABEL_FIELDS if name in data})
         except TypeError:
             return None
 
@@ -87,11 +83,8 @@ class ReadyCopy:
         return {name: value for name, value in self.to_dict().items() if name not in ("catalog", "files")}
 
 
-def _known_fields() -> tuple[str, ...]:
-    global _FIELDS
-    if not _FIELDS:
-        _FIELDS = tuple(f.name for f in dataclasses.fields(ReadyCopy))
-    return _FIELDS
+# A label is read field by field, so labels written by other versions (with fields this one does not know) still read.
+LABEL_FIELDS = tuple(f.name for f in dataclasses.fields(ReadyCopy))
 
 
 def ready_key(identity: str, catalog_signature: str) -> str:

@@ -110,7 +110,7 @@ def restore(db: Any, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_di
         store = ready_store(held.target, cache_dir, held.lock.connection, options.lock_timeout)
         deciding = time.perf_counter()
         catalog = store.catalog() if store is not None and options.strategy != "load" else None
-        decision = decide(options.strategy, meta, cannot_clone=_cannot_clone(held.target, db, store),
+        decision = decide(options.strategy, meta, cannot_clone=_cannot_clone(held.target, store),
                           catalog=catalog, copies=store.copies() if catalog is not None and store else (),
                           blocker=store.blocker() if catalog is not None and store else None)
         held.timings["decision"] = time.perf_counter() - deciding
@@ -122,7 +122,8 @@ def restore(db: Any, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_di
     return _finished(report, held, started)
 
 
-def _cannot_clone(target: Target, db: Any, store: ReadyStore | None) -> str | None:
+def _cannot_clone(target: Target, store: ReadyStore | None) -> str | None:
+    """Why ``target`` has no ready copies at all (engine/ready.py keeps them for SQLite files and PostgreSQL)."""
     if store is not None:
         return None
     if target.kind == "sqlite":
