@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,6 @@ from backends import (  # noqa: E402
     required_backends,
     unavailable_outcome,
 )
-from helpers import SharedSnapshots  # noqa: E402
 from schemas import load_case_schema  # noqa: E402
 
 # One object per backend for the whole session, so reachability is probed once and ownership of created databases
@@ -142,9 +142,12 @@ def case_database(backend: Backend, new_database: Callable[[], str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedSnapshots]:
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Snapshots of each backend's case schema, taken once per module and copied into the tests that ask for them
     (``shared.copy_into(backend, snapshot_dirs)``); their source databases are dropped at the end of the module."""
+    # Imported here: pytester runs copy this conftest alone into their own folder, without helpers.py beside it.
+    from helpers import SharedSnapshots
+
     snapshots = SharedSnapshots(tmp_path_factory.mktemp("shared"))
     yield snapshots
     snapshots.close()
