@@ -53,7 +53,7 @@ def reset_target(cloning: Backend, database_factory: Any, cases: tuple[Config, A
     """A target restored from ``cases`` (a ready copy kept), whose rows were changed since: (url, config, state)."""
     config, _ = cases
     target = database_factory(cloning)
-    assert seedkit.restore(target, "cases", config=config).ready_copy
+    assert not seedkit.restore(target, "cases", config=config).ready_copy.startswith("not kept")
     run_statements(target, "DELETE FROM line_notes", "UPDATE categories SET name = 'renamed' WHERE id = 5")
     return target, config, database_state(target)
 
@@ -193,7 +193,7 @@ def test_a_restore_keeps_an_index_trigger_and_default_a_migration_added_and_says
         cloning, database_factory, cases) -> None:
     config, source = cases
     target, reference = database_factory(cloning), database_factory(cloning)
-    assert seedkit.restore(target, "cases", config=config).ready_copy
+    assert not seedkit.restore(target, "cases", config=config).ready_copy.startswith("not kept")
     seedkit.restore(reference, "cases", config=config, strategy="load")  # it only shows what a load gives
     for url in (target, reference):
         run_statements(url, *MIGRATIONS[cloning.name], "DELETE FROM line_notes",
@@ -285,7 +285,7 @@ def test_a_consistent_metadata_edit_is_verified_once_then_clones_as_before(reset
 def sqlite_reset(sqlite_backend, database_factory, shared, snapshot_dirs) -> tuple[str, Config, Any]:
     config, expected = shared.copy_into(sqlite_backend, snapshot_dirs)
     target = database_factory(sqlite_backend)
-    assert seedkit.restore(target, "cases", config=config).ready_copy
+    assert not seedkit.restore(target, "cases", config=config).ready_copy.startswith("not kept")
     return target, config, expected
 
 
