@@ -46,7 +46,7 @@ class ReadyCopy:
     # the snapshot's schema in an empty target (from_snapshot_schema).
     before_signature: str | None = None
     from_snapshot_schema: bool = False
-    # (size, mtime_ns, inode) of the metadata document and each snapshot file when they were verified.
+    # (size, mtime_ns, inode) of the metadata document and each snapshot file when they were verified, by path.
     files: dict[str, list[int]] | None = None
     # The target it was made from: Target.key (SQLite) or the database's name (PostgreSQL).
     target: str | None = None
@@ -98,20 +98,23 @@ def now() -> str:
 
 # ---------------------------------------------------------------------- the snapshot's files, by their stats
 def file_stats(paths: dict[str, Path]) -> dict[str, list[int]]:
-    """(size, mtime_ns, inode) of each path; a missing file gets [-1, -1, -1], which matches no real file."""
+    """(size, mtime_ns, inode) of each path, keyed by the path; a missing file gets [-1, -1, -1], which matches no
+    real file."""
     stats = {}
-    for name, path in paths.items():
+    for path in paths.values():
         try:
             found = os.stat(path)
-            stats[name] = [found.st_size, found.st_mtime_ns, found.st_ino]
+            stats[str(path)] = [found.st_size, found.st_mtime_ns, found.st_ino]
         except OSError:
-            stats[name] = [-1, -1, -1]
+            stats[str(path)] = [-1, -1, -1]
     return stats
 
 
 def files_unchanged(copy: ReadyCopy, paths: dict[str, Path]) -> bool:
-    """Whether the snapshot's files are, by size, mtime and inode, exactly those verified when ``copy`` was kept."""
-    return copy.files is not None and set(copy.files) == set(paths) and file_stats(paths) == copy.files
+    """Whether the snapshot's files are, by size, mtime and inode, exactly those verified when ``copy`` was kept (or
+    last verified for it: snapshots of the same data under other names share a copy, and each has its entries)."""
+    recorded = copy.files or {}
+    return all(recorded.get(path) == stat for path, stat in file_stats(paths).items())
 
 
 # ---------------------------------------------------------------------- where ready copies live

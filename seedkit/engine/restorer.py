@@ -154,7 +154,7 @@ def _clone(store: ReadyStore, decision: Decision, meta: SnapshotMetadata, snapsh
             step("verify")
             store.clone(copy, terminate_sessions=options.terminate_sessions)
             if resolved == paths:
-                store.relabel(dataclasses.replace(copy, files=stats))
+                store.relabel(dataclasses.replace(copy, files={**(copy.files or {}), **stats}))
     tables = [TableReport(t.name, t.rows) for t in meta.tables]
     return RestoreReport(meta.name, meta.content_hash, tables, 0.0, strategy="clone", ready_copy=copy.location,
                          files_from=files_from, reason=decision.reason)
