@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDKIT = [sys.executable, "-m", "seedkit"]
 # Runs a command and prints its peak RSS (KiB): RUSAGE_CHILDREN of a process whose only child is the command.
 # seedkit with LOAD DATA LOCAL INFILE switched off: the MySQL restore's INSERT fallback.
-SEEDKIT_INSERTS = [sys.executable, "-c", "import sys; from seedkit.dialects.mysql import MySQLDialect; "
+SEEDKIT_INSERTS = [sys.executable, "-c", "import sys; from seedkit.dialects.mysql.dialect import MySQLDialect; "
                    "MySQLDialect.load_data_infile = False; sys.argv[0] = 'seedkit'; from seedkit.cli import main; main()"]
 RSS_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")

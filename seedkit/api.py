@@ -23,9 +23,9 @@ from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from seedkit.engine.ready import ReadyCopy, ReadyStore, ready_store
 from seedkit.engine.reports import RestoreReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
-from seedkit.generator import recall, remember
+from seedkit.travel.recipes import recall, remember
 from seedkit.guard import refuse_production
-from seedkit.lock import LockReport, check_locked, update_lock
+from seedkit.travel.pins import LockReport, check_locked, update_lock
 from seedkit.names import check_name
 
 # SQLAlchemy, pyarrow and fsspec take about 0.4 s to import: the modules that need them are imported by the functions
@@ -33,11 +33,11 @@ from seedkit.names import check_name
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from seedkit.engine.diff import DiffReport, DiffSide
+    from seedkit.travel.diff import DiffReport, DiffSide
     from seedkit.engine.dump import SnapshotReport
     from seedkit.engine.verify import VerifyReport
-    from seedkit.rebuild import RebuildReport
-    from seedkit.store import Store, TransferReport
+    from seedkit.travel.rebuild import RebuildReport
+    from seedkit.travel.store import Store, TransferReport
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     copy for the target's schema; ``"load"`` always loads; ``"clone"`` insists on a ready copy and says why there
     is none. When the metadata is here but the files are not, they are pulled from the configured store, else
     rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is not the one
-    pinned in seedkit.lock. Another restore of the same database is waited for up to ``lock_timeout`` seconds.
+    pinned in seedkit.travel.pins. Another restore of the same database is waited for up to ``lock_timeout`` seconds.
     """
     from seedkit.engine import restorer
 
@@ -273,7 +273,7 @@ def _importable(config: Config) -> None:
 # ---------------------------------------------------------------------- snapshots that travel
 def push(name: str, *, config: Config | None = None, store: str | None = None) -> TransferReport:
     """Upload snapshot ``name``'s files to the store (default: ``[tool.seedkit] store``) that it does not hold yet."""
-    from seedkit.store import push as store_push
+    from seedkit.travel.store import push as store_push
 
     config = config or load_config()
     meta = read_metadata(config.metadata_dir, name)
@@ -285,7 +285,7 @@ def pull(name: str, *, config: Config | None = None, store: str | None = None) -
 
     Without tracked metadata for ``name``, the store's copy is used and written into the metadata folder.
     """
-    from seedkit.store import pull as store_pull, stored_metadata
+    from seedkit.travel.store import pull as store_pull, stored_metadata
 
     config = config or load_config()
     opened = _store(config, store)
@@ -302,7 +302,7 @@ def rebuild(name: str, *, config: Config | None = None, db: str | sa.Engine | No
     files go to ``snapshots/NAME/`` and the metadata is left as it is. A PostgreSQL/MySQL snapshot is rebuilt in a
     scratch database created (and dropped) on the server of ``db`` (default: the configured database).
     """
-    from seedkit.rebuild import keep, rebuilt_snapshot
+    from seedkit.travel.rebuild import keep, rebuilt_snapshot
 
     config = config or load_config()
     meta = read_metadata(config.metadata_dir, name)
@@ -312,7 +312,7 @@ def rebuild(name: str, *, config: Config | None = None, db: str | sa.Engine | No
 
 
 def lock(names: Sequence[str] = (), *, config: Config | None = None) -> LockReport:
-    """Pin the content hash of snapshots ``names`` (default: every snapshot in the metadata folder) in seedkit.lock."""
+    """Pin the content hash of snapshots ``names`` (default: every snapshot in the metadata folder) in seedkit.travel.pins."""
     config = config or load_config()
     chosen = list(names) or [path.stem for path in list_metadata(config.metadata_dir)]
     metas = [read_metadata(config.metadata_dir, name) for name in chosen]
@@ -327,7 +327,7 @@ def diff(a: str, b: str | None = None, *, db: str | sa.Engine | None = None, con
     the diff to one table and ``limit`` keeps that many sample rows of each kind. It streams, so memory stays
     bounded whatever the table sizes. Missing snapshot files are pulled or rebuilt as for a restore.
     """
-    from seedkit.engine.diff import diff_sides, open_database_side
+    from seedkit.travel.diff import diff_sides, open_database_side
 
     config = config or load_config()
     with ExitStack() as stack:
@@ -342,7 +342,7 @@ def diff(a: str, b: str | None = None, *, db: str | sa.Engine | None = None, con
 
 
 def _diff_side(stack: ExitStack, name: str, config: Config, db: str | sa.Engine | None) -> DiffSide:
-    from seedkit.engine.diff import snapshot_side
+    from seedkit.travel.diff import snapshot_side
 
     meta = read_metadata(config.metadata_dir, name)
     snapshots_dir, metadata_dir, _ = stack.enter_context(_snapshot_files(meta, config, db))
@@ -350,7 +350,7 @@ def _diff_side(stack: ExitStack, name: str, config: Config, db: str | sa.Engine 
 
 
 def _store(config: Config, url: str | None) -> Store:
-    from seedkit.store import Store
+    from seedkit.travel.store import Store
 
     url = url or config.store
     if not url:
@@ -372,10 +372,10 @@ def _snapshot_files(meta: SnapshotMetadata, config: Config, db: str | sa.Engine 
 
     Files here: used as they are. Missing: pulled from the configured store; when the store lacks them (or none is
     configured), rebuilt from the metadata's generator recipe. Rebuilt files that encode the same rows in other
-    bytes (another pyarrow) are restored from their temporary folder and not kept (see seedkit.rebuild).
+    bytes (another pyarrow) are restored from their temporary folder and not kept (see seedkit.travel.rebuild).
     """
-    from seedkit.rebuild import can_rebuild, keep, rebuilt_snapshot
-    from seedkit.store import pull as store_pull
+    from seedkit.travel.rebuild import can_rebuild, keep, rebuilt_snapshot
+    from seedkit.travel.store import pull as store_pull
 
     if _files_present(meta, snapshot_folder(config.snapshots_dir, meta.name)):
         yield config.snapshots_dir, config.metadata_dir, None

@@ -3,7 +3,7 @@
 Registered through the ``pytest11`` entry point, so it loads wherever seedkit is installed, and it does nothing
 unless asked: without ``--seedkit-snapshot`` / ``seedkit_snapshot`` no database is touched, and the fixtures only
 act when a test requests them. This module declares options, ini keys, the marker and the fixtures; the work lives
-in :mod:`seedkit.testing` (imported lazily, so unrelated test runs do not pay for it).
+in :mod:`seedkit.testing.databases` (imported lazily, so unrelated test runs do not pay for it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from seedkit.testing import SessionDatabase, TestDatabase, TestDatabases, TestSettings
+    from seedkit.testing.databases import SessionDatabase, TestDatabase, TestDatabases, TestSettings
 
 ISOLATION_CHOICES = ("clone", "transaction", "restore", "none")
 FIXTURES = ("seedkit_db", "seedkit_database")
@@ -136,7 +136,7 @@ def _requested(config: pytest.Config, node: Any) -> tuple[str | None, str]:
 
 def _settings(config: pytest.Config) -> TestSettings:
     from seedkit.errors import SeedkitError
-    from seedkit.testing import TestSettings, check_clone_ahead
+    from seedkit.testing.databases import TestSettings, check_clone_ahead
 
     def value(option: str, ini: str) -> str | None:
         return config.getoption(option) or config.getini(ini) or None
@@ -158,7 +158,7 @@ def _manager(config: pytest.Config) -> TestDatabases:
     if _MANAGER not in config.stash:
         from seedkit.config import load_config
         from seedkit.errors import SeedkitError
-        from seedkit.testing import TestDatabases, check_isolation
+        from seedkit.testing.databases import TestDatabases, check_isolation
 
         settings = _settings(config)
         try:
@@ -192,7 +192,7 @@ def _setup_errors(snapshot: str | None, test: str | None = None) -> Iterator[Non
     """SeedkitError -> a setup (or teardown) error on the test with the problem and the fix, not a traceback from
     seedkit. A write that escaped the test's transaction is reported as the test's own doing."""
     from seedkit.errors import SeedkitError
-    from seedkit.testing_watch import EscapedWriteError
+    from seedkit.testing.watch import EscapedWriteError
 
     message = None
     try:

@@ -273,7 +273,7 @@ class PostgresBackend(ServerBackend):
     def _drop(self, name: str) -> None:
         from psycopg import sql
 
-        from seedkit.engine.ready_postgresql import _drop_ready, labelled
+        from seedkit.dialects.postgresql.ready import _drop_ready, labelled
 
         with self._admin_connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

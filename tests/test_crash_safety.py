@@ -1,7 +1,7 @@
 """Crash safety of a restore: ``kill -9`` at any step leaves the target as before the restore or as the snapshot.
 
 Each test runs ``seedkit restore`` in a child process that kills itself with SIGKILL at one named step
-(``SEEDKIT_FAIL_AT``, :mod:`seedkit.engine.faults`) and then checks, in this order:
+(``SEEDKIT_FAIL_AT``, :mod:`seedkit.faults`) and then checks, in this order:
 
 1. the target as the next reader sees it right after the kill (SQLite: a copy of the file and its journal, opened
    the way the next connection opens it; PostgreSQL: the target itself). MariaDB keeps its recovery journal until
@@ -45,7 +45,7 @@ from test_cli import run_main
 
 import seedkit
 from seedkit.config import Config
-from seedkit.engine.faults import FAIL_AT_ENV, STEPS, TRACE_ENV
+from seedkit.faults import FAIL_AT_ENV, STEPS, TRACE_ENV
 
 BEFORE, AFTER = "before", "after"
 T = TypeVar("T")
@@ -107,7 +107,7 @@ class Crash:
 
 
 def _load_path(backend: str, path: str) -> list[Crash]:
-    """Every step of a load, as the restore passes them (see the module docstring of seedkit.engine.faults)."""
+    """Every step of a load, as the restore passes them (see the module docstring of seedkit.faults)."""
     undone = {"sqlite": ROLLED_BACK, "postgresql": None,  # the server rolls the transaction back by itself
               "mysql": UNDID_SCHEMA if path == "empty" else UNDID_TRIGGERS}[backend]
     steps = [("lock", BEFORE, None), ("verify", BEFORE, None)]
@@ -357,7 +357,7 @@ def _sqlite_leftovers(scene: Scene) -> list[str]:
 
 def _postgresql_databases(target: str) -> tuple[list[str], list[tuple[str, str | None]]]:
     """The databases seedkit made for ``target``'s database: (temporary ones, [(ready copy, its label)])."""
-    from seedkit.engine.ready_postgresql import database_key
+    from seedkit.dialects.postgresql.ready import database_key
 
     key = database_key(make_url(target).database or "")
     conn = connect_raw(make_url(target).set(database="postgres"))
@@ -372,7 +372,7 @@ def _postgresql_databases(target: str) -> tuple[list[str], list[tuple[str, str |
 
 
 def _postgresql_leftovers(target: str) -> list[str]:
-    from seedkit.engine.ready_postgresql import labelled
+    from seedkit.dialects.postgresql.ready import labelled
 
     temporary, ready = _postgresql_databases(target)
     database = make_url(target).database
@@ -382,7 +382,7 @@ def _postgresql_leftovers(target: str) -> list[str]:
 
 def _drop_postgresql_leftovers(target: str) -> None:
     """Drop the databases seedkit made for this test's target, should a failed test have left any."""
-    from seedkit.engine.ready_postgresql import _drop_ready
+    from seedkit.dialects.postgresql.ready import _drop_ready
 
     temporary, ready = _postgresql_databases(target)
     if temporary or ready:

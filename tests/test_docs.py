@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from seedkit.cli import cli
+from seedkit.cli.commands import cli
 from seedkit.seeding import seed, verify_password
 
 ROOT = Path(__file__).resolve().parent.parent

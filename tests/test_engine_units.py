@@ -7,7 +7,7 @@ import pytest
 from seedkit.engine.graph import cycles, load_order
 from seedkit.engine.metadata import table_file_name
 from seedkit.engine.metadata import fingerprint
-from seedkit.engine.reflect import schema_differences
+from seedkit.model.tables import schema_differences
 from seedkit.errors import InvalidNameError
 from seedkit.names import check_name
 
@@ -95,6 +95,6 @@ def test_a_sqlite_path_with_colons_and_at_signs_is_printed_as_written():
 
 @pytest.mark.parametrize("seconds, shown", [(2.345, "2.35 s"), (1.0, "1.00 s"), (0.123, "123 ms"), (0.0042, "4.2 ms")])
 def test_durations_under_a_second_are_shown_in_milliseconds(seconds, shown):
-    from seedkit.console import human_seconds
+    from seedkit.cli.output import human_seconds
 
     assert human_seconds(seconds) == shown

@@ -52,7 +52,7 @@ def ready_databases(target: str, config: Config) -> list[str]:
 @pytest.mark.parametrize("file_copy", [False, True], ids=["wal_log", "file_copy"])
 def test_auto_loads_first_then_clones_with_identical_state(seeded, new_pg, file_copy, monkeypatch) -> None:
     # Large ready copies are cloned with STRATEGY FILE_COPY (PostgreSQL 15+): both ways give the same state.
-    from seedkit.engine import ready_postgresql
+    from seedkit.dialects.postgresql import ready as ready_postgresql
     monkeypatch.setattr(ready_postgresql, "FILE_COPY_BYTES", 0 if file_copy else 1 << 62)
     _, config, expected = seeded
     target = new_pg()

@@ -154,7 +154,7 @@ def test_fast_reader_and_copy_csv_read_the_same_values(source: str, new_pg: Call
     """The ADBC binary-COPY reader (postgresql-fast extra) and the COPY CSV fallback give the same files' contents;
     the fallback's snapshot round-trips exactly on its own."""
     pytest.importorskip("adbc_driver_postgresql")
-    from seedkit.dialects import postgresql_adbc
+    from seedkit.dialects.postgresql import adbc as postgresql_adbc
 
     monkeypatch.delenv("SEEDKIT_POSTGRESQL_ADBC", raising=False)
     calls = []
@@ -182,7 +182,7 @@ def test_fast_reader_that_cannot_connect_falls_back_to_copy_csv(source: str, con
                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     pytest.importorskip("adbc_driver_postgresql")
-    from seedkit.dialects import postgresql_adbc
+    from seedkit.dialects.postgresql import adbc as postgresql_adbc
 
     monkeypatch.delenv("SEEDKIT_POSTGRESQL_ADBC", raising=False)
     assert postgresql_adbc.enabled()
@@ -203,8 +203,8 @@ def test_fast_reader_reads_while_range_probes_run_and_rereads_columns_they_find_
     either fails that read (NaN in numeric) or is read without error (a BC date, 24:00): either way the table is read
     again with those columns as text, and every file is byte for byte the one written when the probes ran first."""
     pytest.importorskip("adbc_driver_postgresql")
-    from seedkit.dialects import postgresql_adbc
-    from seedkit.dialects.postgresql import PostgreSQLDialect
+    from seedkit.dialects.postgresql import adbc as postgresql_adbc
+    from seedkit.dialects.postgresql.dialect import PostgreSQLDialect
 
     run_sql(source, ["CREATE TABLE bc_times (id integer PRIMARY KEY, d date, t time, plain_t time)",
                      "INSERT INTO bc_times VALUES (1, '0044-03-15 BC', '24:00:00', '12:00:00'), (2, NULL, NULL, NULL)"])
@@ -353,7 +353,7 @@ def test_allow_drift_restores_the_common_columns_and_reports_the_rest(source: st
 
 
 def test_pg_dump_gets_the_password_through_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from seedkit.dialects import postgresql
+    from seedkit.dialects.postgresql import reading as postgresql
 
     seen: dict[str, Any] = {}
 
@@ -365,7 +365,7 @@ def test_pg_dump_gets_the_password_through_the_environment_only(monkeypatch: pyt
     import sqlalchemy as sa
 
     url = sa.make_url("postgresql+psycopg://alice:s3cret-pw@db.example:6543/app")
-    ddl = postgresql._run_pg_dump(url, ["public", 'we"ird'], [], "0000-1")
+    ddl = postgresql.run_pg_dump(url, ["public", 'we"ird'], [], "0000-1")
     assert ddl == "CREATE TABLE t ();\n"
     assert not any("s3cret-pw" in arg for arg in seen["args"])
     assert seen["env"]["PGPASSWORD"] == "s3cret-pw" and seen["env"]["PGPORT"] == "6543"
@@ -374,7 +374,7 @@ def test_pg_dump_gets_the_password_through_the_environment_only(monkeypatch: pyt
 
 def test_without_pg_dump_the_schema_comes_from_reflection_with_a_note(
         new_pg: Callable[[], str], config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from seedkit.dialects import postgresql
+    from seedkit.dialects.postgresql import reading as postgresql
 
     source = new_pg()
     run_sql(source, ["CREATE TABLE plain (id integer PRIMARY KEY, label text NOT NULL)",

@@ -16,9 +16,9 @@ from seedkit import api
 from seedkit.config import Config
 from seedkit.dialects import dialect_for
 from seedkit.engine.connect import open_engine
-from seedkit.engine.reflect import ColumnInfo, TableRef
-from seedkit.dialects.postgresql_binary import binary_encoder
-from seedkit.dialects.postgresql_copy import csv_bytes, csv_rows_to_batches, hex_bytea, unhex_bytea
+from seedkit.model.tables import ColumnInfo, TableRef
+from seedkit.dialects.postgresql.binary import binary_encoder
+from seedkit.dialects.postgresql.csv_copy import csv_bytes, csv_rows_to_batches, hex_bytea, unhex_bytea
 from seedkit.errors import IntegrityError, RestoreFailedError
 # The PostgreSQL tests' fixtures: a Config in tmp_path, and new_pg() for a fresh database.
 from test_postgresql_dialect import config, corrupt_table, new_pg, source  # noqa: F401

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from seedkit.engine.sqlite_pages import copy_pages, is_wal
+from seedkit.dialects.sqlite.pages import copy_pages, is_wal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def content(path: Path) -> tuple[list[tuple[object, ...]], str]:
 
 
 def copy_in_a_process_killed_half_way(source: Path, target: Path) -> int:
-    script = "import sys; from pathlib import Path; from seedkit.engine.sqlite_pages import copy_pages; " \
+    script = "import sys; from pathlib import Path; from seedkit.dialects.sqlite.pages import copy_pages; " \
              "copy_pages(Path(sys.argv[1]), Path(sys.argv[2]), 5)"
     return subprocess.run([sys.executable, "-c", script, str(source), str(target)], cwd=ROOT,
                           env={**os.environ, "SEEDKIT_FAIL_AT": "clone-copying"}).returncode

@@ -13,10 +13,10 @@ from typing import Any, Callable, Iterator, Sequence
 import pyarrow as pa
 import sqlalchemy as sa
 
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.parquet import rows_to_batch
-from seedkit.engine.reflect import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
-from seedkit.engine.types import arrow_type_for, schema_of
+from seedkit.model.tables import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
+from seedkit.model.arrow import arrow_type_for, schema_of
 
 STATEMENT_MARKER = "-- seedkit:statement"
 

@@ -27,7 +27,7 @@ from seedkit.engine.metadata import (
 )
 from seedkit.engine.parquet import TableWriter, file_digest
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
-from seedkit.engine.reflect import normalised_schema
+from seedkit.model.tables import normalised_schema
 from seedkit.engine.reports import TableReport
 from seedkit.errors import DumpFailedError, SnapshotExistsError
 from seedkit.names import check_name

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.target import Target
 from seedkit.errors import ConnectionFailedError, LockTimeoutError, first_line
 

@@ -7,7 +7,7 @@ from typing import Sequence
 import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
-from seedkit.engine.reflect import TableRef
+from seedkit.model.tables import TableRef
 
 
 def restart_identities(engine: sa.Engine, tables: Sequence[sa.Table]) -> None:

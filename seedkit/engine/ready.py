@@ -153,11 +153,11 @@ def ready_store(target: Target, cache_dir: Path, server: Any = None, timeout: fl
     PostgreSQL, the autocommit psycopg connection on the ``postgres`` database that holds the target's lock;
     ``timeout``: how long a SQLite clone waits for connections holding the target in a transaction."""
     if target.kind == "sqlite" and target.database is not None:
-        from seedkit.engine.ready_sqlite import SQLiteReadyStore
+        from seedkit.dialects.sqlite.ready import SQLiteReadyStore
 
         return SQLiteReadyStore(target, cache_dir, timeout)
     if target.kind == "postgresql" and target.database and server is not None:
-        from seedkit.engine.ready_postgresql import PostgreSQLReadyStore
+        from seedkit.dialects.postgresql.ready import PostgreSQLReadyStore
 
         return PostgreSQLReadyStore(target, server)
     return None

@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect, RestoreSession, split_statements
 from seedkit.engine.connect import database_errors, open_engine
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry
 from seedkit.engine.parquet import read_batches
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
-from seedkit.engine.reflect import TableInfo, normalised_schema, schema_differences
+from seedkit.model.tables import TableInfo, normalised_schema, schema_differences
 from seedkit.engine.reports import RestoreReport, TableReport
 from seedkit.errors import IntegrityError, RestoreFailedError, SchemaMismatchError
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from seedkit.engine.catalog import Catalog
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT, TargetLock, hold
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
 from seedkit.engine.plan import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
 from seedkit.engine.progress import Progress, ignore
@@ -88,7 +88,7 @@ def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
 def recover(target: Target, lock: TargetLock, cache_dir: Path, engine: Any, timeout: float) -> list[str]:
     """Finish or undo what an interrupted restore of ``target`` left behind; one line per thing done."""
     if target.kind == "mysql" and engine is not None:
-        from seedkit.dialects.mysql_journal import recover as recover_journal
+        from seedkit.dialects.mysql.journal import recover as recover_journal
         from seedkit.engine.connect import database_errors
         from seedkit.errors import RestoreFailedError
 

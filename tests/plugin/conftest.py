@@ -16,9 +16,9 @@ import psycopg  # noqa: E402,F401
 import pymysql  # noqa: E402,F401
 import sqlalchemy.dialects.mysql.pymysql  # noqa: E402,F401
 import sqlalchemy.dialects.postgresql.psycopg  # noqa: E402,F401
-import seedkit.dialects.mysql  # noqa: E402,F401
-import seedkit.dialects.postgresql  # noqa: E402,F401
-import seedkit.dialects.sqlite  # noqa: E402,F401
+import seedkit.dialects.mysql.dialect  # noqa: E402,F401
+import seedkit.dialects.postgresql.dialect  # noqa: E402,F401
+import seedkit.dialects.sqlite.dialect  # noqa: E402,F401
 
 from .project import DemoProject, build_project, leftover_databases, server_url
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from seedkit.cli import main
 from seedkit.config import load_config
-from seedkit.store import Store, list_objects
+from seedkit.travel.store import Store, list_objects
 
 FAKE_SECRET = "fake-secret-key-for-moto-0123456789"
 

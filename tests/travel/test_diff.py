@@ -14,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import seedkit.engine.diff as diff_module
+import seedkit.travel.diff as diff_module
 from seedkit import api
-from seedkit.engine.diff import TableSource, diff_table
+from seedkit.travel.diff import TableSource, diff_table
 
 from .conftest import Project
 

@@ -13,7 +13,7 @@ import pytest
 
 from seedkit import api
 from seedkit.errors import StoreError
-from seedkit.store import Store, safe_url
+from seedkit.travel.store import Store, safe_url
 
 from .conftest import FAKE_SECRET, Project, store_listing, write_project
 

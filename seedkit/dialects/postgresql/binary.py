@@ -17,8 +17,8 @@ from typing import Callable, Iterator, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seedkit.dialects.postgresql_copy import UTC_ZONES, pipelined
-from seedkit.engine.reflect import ColumnInfo
+from seedkit.dialects.postgresql.csv_copy import UTC_ZONES, pipelined
+from seedkit.model.tables import ColumnInfo
 from seedkit.errors import IntegrityError
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # the signature, no flags, no header extension

@@ -33,10 +33,10 @@ from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
-from seedkit.engine.reflect import schema_differences
+from seedkit.model.tables import schema_differences
 from seedkit.engine.verify import verify_files
 from seedkit.errors import IntegrityError, RebuildMismatchError, SeedError, SnapshotNotFoundError
-from seedkit.store import put_in_place
+from seedkit.travel.store import put_in_place
 
 SCRATCH_PREFIX = "seedkit_rebuild_"
 
@@ -170,7 +170,7 @@ def check_same_content(meta: SnapshotMetadata, fresh: SnapshotMetadata) -> None:
         tables=tables,
         hint=f"the seeds or the schema changed since it was taken; if the new data is intended, run "
              f"'{recipe_command(recipe)}' then 'seedkit snapshot {meta.name} --force' and commit "
-             f"metadata/{meta.name}.json (and run 'seedkit lock {meta.name}' if you use seedkit.lock)",
+             f"metadata/{meta.name}.json (and run 'seedkit lock {meta.name}' if you use seedkit.travel.pins)",
     )
 
 

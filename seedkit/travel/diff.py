@@ -29,7 +29,7 @@ from seedkit.config import describe_url
 from seedkit.engine.connect import database_errors, open_engine
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.engine.parquet import read_batches
-from seedkit.engine.reflect import TableInfo, normalised_schema, schema_differences
+from seedkit.model.tables import TableInfo, normalised_schema, schema_differences
 from seedkit.engine.verify import verify_files
 from seedkit.errors import UsageError
 

@@ -6,12 +6,12 @@ restores the snapshot into a session database once, and isolates each test in on
 
 - ``clone``: each test gets its own database cloned from the session database (PostgreSQL: ``CREATE DATABASE ...
   TEMPLATE``; SQLite: a copied file), dropped after the test. The clones are made ahead by a ``ClonePool``
-  (``seedkit.testing_pool``): while one test runs, a background thread already clones the session database for the
+  (``seedkit.testing.pool``): while one test runs, a background thread already clones the session database for the
   next one, and used clones are dropped in the background too, so a test waits only when no clone is ready yet;
 - ``transaction``: the test runs on a connection inside a transaction that is rolled back afterwards; its
-  ``engine`` joins that transaction through savepoints (``seedkit.testing_join``), and what still escapes (another
+  ``engine`` joins that transaction through savepoints (``seedkit.testing.join``), and what still escapes (another
   connection's commit, an explicit COMMIT, DDL that commits implicitly) is found at teardown, fails the test and is
-  repaired by restoring the session database (``seedkit.testing_watch``);
+  repaired by restoring the session database (``seedkit.testing.watch``);
 - ``restore``: the snapshot is restored into the session database before each test;
 - ``none``: every test shares the session database.
 
@@ -39,9 +39,9 @@ from seedkit.engine.metadata import read_metadata, snapshot_folder
 from seedkit.errors import (ConnectionFailedError, SchemaMismatchError, SeedkitError, SnapshotNotFoundError,
                             UsageError)
 from seedkit.names import check_name
-from seedkit.testing_join import JoinedEngine
-from seedkit.testing_pool import ClonePool
-from seedkit.testing_watch import Digest, EscapedWriteError, Watch, watch_for
+from seedkit.testing.join import JoinedEngine
+from seedkit.testing.pool import ClonePool
+from seedkit.testing.watch import Digest, EscapedWriteError, Watch, watch_for
 
 ISOLATION_MODES = ("clone", "transaction", "restore", "none")
 DEFAULT_ISOLATION = "clone"

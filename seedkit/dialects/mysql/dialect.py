@@ -9,7 +9,7 @@ Restoring, all or nothing, although DDL (and therefore TRUNCATE, DROP/CREATE TRI
 (:class:`MySQLRestoreSession`):
 
 1. the engine checks every file, and takes the target's lock (``GET_LOCK``), before the database is touched;
-2. a recovery journal (:mod:`seedkit.dialects.mysql_journal`) records the full definition of every trigger in the
+2. a recovery journal (:mod:`seedkit.dialects.mysql.journal`) records the full definition of every trigger in the
    database (``SHOW CREATE TRIGGER``: statement, definer and sql_mode); then the schema of an empty target is created
    and every trigger dropped, *before* the data transaction starts. MySQL cannot disable a trigger, and dropping one
    inside the transaction would commit it; without the triggers the restore fires nothing. The data transaction then
@@ -52,13 +52,13 @@ import pymysql
 import sqlalchemy as sa
 from pymysql.cursors import SSCursor
 
-from seedkit.dialects import mysql_journal as journal
+from seedkit.dialects.mysql import journal
 from seedkit.dialects.base import BaseDialect, RestoreSession
-from seedkit.dialects.mysql_journal import Trigger
+from seedkit.dialects.mysql.journal import Trigger
 from seedkit.engine.parquet import rows_to_batch
-from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
-from seedkit.engine.types import MAX_DECIMAL128_PRECISION
-from seedkit.engine.faults import step
+from seedkit.model.tables import ColumnInfo, TableInfo, TableRef
+from seedkit.model.arrow import MAX_DECIMAL128_PRECISION
+from seedkit.faults import step
 from seedkit.errors import DumpFailedError, RestoreFailedError
 
 MAX_DECIMAL256_PRECISION = 76
@@ -672,7 +672,7 @@ def _query(conn: sa.Connection, sql: str, params: Sequence[Any] | None = None) -
 class MySQLRestoreSession(RestoreSession):
     """A MariaDB/MySQL restore: DDL commits on its own, so what it does outside the data transaction is journaled.
 
-    Entering: the recovery journal is written (:mod:`seedkit.dialects.mysql_journal`), the schema of an empty target
+    Entering: the recovery journal is written (:mod:`seedkit.dialects.mysql.journal`), the schema of an empty target
     created, every trigger of the database read in full and dropped (MySQL cannot disable one, and dropping inside the
     transaction would commit it), then the data transaction opens. Its last statement records the counters and marks
     the journal committed. After the commit the counters are set and the triggers recreated; after a rollback the

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from seedkit.engine.catalog import Catalog, postgresql_catalog
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.ready import ReadyCopy
 from seedkit.engine.target import Target
 from seedkit.errors import RestoreFailedError, first_line

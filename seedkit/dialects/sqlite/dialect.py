@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.engine.parquet import rows_to_batch
-from seedkit.engine.reflect import ColumnInfo, TableInfo, TableRef
+from seedkit.model.tables import ColumnInfo, TableInfo, TableRef
 
 STORAGE_TYPES: dict[str, pa.DataType] = {
     "integer": pa.int64(),

@@ -16,7 +16,7 @@ import click
 
 from seedkit import __version__, api
 from seedkit.config import Config, describe_url, load_config
-from seedkit.console import ProgressView, SeedProgressView, human_bytes, human_seconds, render_table
+from seedkit.cli.output import ProgressView, SeedProgressView, human_bytes, human_seconds, render_table
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from seedkit.errors import SchemaMismatchError, SeedkitError
 
@@ -145,7 +145,7 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...],
 @click.option("--latest", is_flag=True, help="Restore the most recent snapshot (the default when NAME is omitted).")
 @click.option("--allow-drift", is_flag=True, help="Restore the common tables and columns when the schema differs.")
 @click.option("--allow-production", is_flag=True, help="Restore even though the target is marked as production.")
-@click.option("--locked", is_flag=True, help="Refuse a snapshot whose content hash is not the one in seedkit.lock.")
+@click.option("--locked", is_flag=True, help="Refuse a snapshot whose content hash is not the one in seedkit.travel.pins.")
 @strategy_options
 @common_options
 def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, locked: bool, strategy: str,
@@ -323,7 +323,7 @@ def rebuild(name: str, allow_production: bool) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @common_options
 def lock(names: tuple[str, ...]) -> None:
-    """Pin the content hash of snapshots NAME... (default: every snapshot) in seedkit.lock."""
+    """Pin the content hash of snapshots NAME... (default: every snapshot) in seedkit.travel.pins."""
     report = api.lock(names, config=_SETTINGS.config())
 
     def text() -> str:
@@ -478,7 +478,7 @@ def _relative(path: Path) -> str:
 
 
 def _safe_store(config: Config) -> str:
-    from seedkit.store import safe_url
+    from seedkit.travel.store import safe_url
 
     return safe_url(config.store or "")
 

@@ -2,7 +2,7 @@
 
 The target file is never replaced: an application (or a dev server) holding it open would go on reading the old,
 deleted file, and its writes would fail or be lost. The copy's pages are written into the target itself, under
-SQLite's own locks and rollback journal (:mod:`seedkit.engine.sqlite_pages`: only the pages that differ; the backup
+SQLite's own locks and rollback journal (:mod:`seedkit.dialects.sqlite.pages`: only the pages that differ; the backup
 API for a database in WAL mode), so open connections see the reset when it commits and can write afterwards, and a
 process killed half way leaves a hot journal that SQLite rolls back on the next open (the database is as before).
 A connection holding a transaction open makes the clone wait, up to the lock timeout.
@@ -25,9 +25,9 @@ from pathlib import Path
 
 from seedkit.atomic import write_text_atomically
 from seedkit.engine.catalog import Catalog, sqlite_catalog
-from seedkit.engine.faults import step
+from seedkit.faults import step
 from seedkit.engine.ready import ReadyCopy
-from seedkit.engine.sqlite_pages import copy_pages
+from seedkit.dialects.sqlite.pages import copy_pages
 from seedkit.engine.target import Target
 from seedkit.errors import RestoreFailedError
 
@@ -77,7 +77,7 @@ class SQLiteReadyStore:
     # ------------------------------------------------------------------ writing
     def clone(self, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
         """Copy the ready copy's pages into the target, in one write transaction of the target: the pages that
-        differ (seedkit.engine.sqlite_pages), or with the backup API for a database in WAL mode."""
+        differ (seedkit.dialects.sqlite.pages), or with the backup API for a database in WAL mode."""
         try:
             if copy_pages(Path(copy.location), self.target.path, self.timeout):
                 return

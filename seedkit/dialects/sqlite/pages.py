@@ -33,7 +33,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from seedkit.engine.faults import step
+from seedkit.faults import step
 
 JOURNAL_MAGIC = bytes([0xD9, 0xD5, 0x05, 0xF9, 0x20, 0xA1, 0x63, 0xD7])
 JOURNAL_SECTOR = 512
