@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from seedkit import api  # noqa: E402
 from seedkit.config import Config  # noqa: E402
 from seedkit.dialects import dialect_for  # noqa: E402
-from seedkit.engine.connect import open_engine  # noqa: E402
+from seedkit.dialects.connect import open_engine  # noqa: E402
 from seedkit.testing.databases import TestDatabases, TestSettings  # noqa: E402
 
 POSTGRES_URL = os.environ.get("SEEDKIT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")

@@ -20,7 +20,8 @@ from seedkit.engine.metadata import (
 )
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
-from seedkit.engine.ready import ReadyCopy, ReadyStore, ready_store
+from seedkit.engine.ready import ReadyStore, ready_store
+from seedkit.model.ready_copy import ReadyCopy
 from seedkit.engine.reports import RestoreReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
 from seedkit.travel.recipes import recall, remember

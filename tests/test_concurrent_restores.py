@@ -28,8 +28,9 @@ from backends import Backend, run_statements
 from dbstate import assert_same_state, database_state
 from helpers import SharedSnapshots, cli_args, finished, start_seedkit
 from seedkit.config import Config
-from seedkit.engine.exclusive import describe_holder, hold, holder_record
-from seedkit.engine.target import parse_target
+from seedkit.engine.exclusive import hold
+from seedkit.model.locking import describe_holder, holder_record
+from seedkit.dialects.kinds import parse_target
 
 # The one line a restore prints when another seedkit command holds the target's lock (MariaDB/MySQL add what the
 # server's process list says about the holder's connection).
@@ -199,7 +200,7 @@ def holding(url: str) -> Iterator[float]:
     """Hold ``url``'s restore lock in this process, as a running ``seedkit restore`` would; yields when it was taken."""
     engine = None
     if parse_target(url).kind == "mysql":
-        from seedkit.engine.connect import open_engine
+        from seedkit.dialects.connect import open_engine
 
         engine = open_engine(url)
     try:

@@ -27,7 +27,7 @@ from dbstate import DatabaseState, assert_same_state, database_state, foreign_ke
 from helpers import config_for, metadata_document, replace_table_file
 from schemas import load_case_schema
 from seedkit.dialects.mysql.dialect import MySQLDialect, column_mapping, load_data_file, strip_definer
-from seedkit.engine import connect
+from seedkit.dialects import connect
 
 pytestmark = pytest.mark.mysql
 
@@ -511,7 +511,7 @@ def _as_read(record: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def test_clone_database_copies_rows_counters_triggers_and_views_without_firing_triggers(mysql_backend, database_factory):
     from seedkit.dialects import dialect_for
-    from seedkit.engine.connect import open_engine
+    from seedkit.dialects.connect import open_engine
 
     source = database_factory(mysql_backend)
     load_case_schema(source, "mysql")

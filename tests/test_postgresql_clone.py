@@ -199,7 +199,7 @@ def test_ready_copy_is_not_kept_while_others_are_connected(seeded, new_pg) -> No
 
 def test_ready_copies_of_a_dropped_database_are_removed(seeded, new_pg) -> None:
     from seedkit.dialects import dialect_for
-    from seedkit.engine.connect import open_engine
+    from seedkit.dialects.connect import open_engine
 
     _, config, _ = seeded
     target = new_pg()

@@ -15,7 +15,7 @@ from dbstate import assert_same_state, database_state
 from seedkit import api
 from seedkit.config import Config
 from seedkit.dialects import dialect_for
-from seedkit.engine.connect import open_engine
+from seedkit.dialects.connect import open_engine
 from seedkit.model.tables import ColumnInfo, TableRef
 from seedkit.dialects.postgresql.binary import binary_encoder
 from seedkit.dialects.postgresql.csv_copy import csv_bytes, csv_rows_to_batches, hex_bytea, unhex_bytea

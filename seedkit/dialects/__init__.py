@@ -22,8 +22,13 @@ REGISTRY: dict[str, str] = {
 }
 
 
+def dialect_class(name: str) -> type[BaseDialect]:
+    """The dialect class for SQLAlchemy's dialect ``name``: the specialised one when registered, else the base."""
+    module_name, class_name = REGISTRY.get(name, "seedkit.dialects.base:BaseDialect").split(":")
+    dialect: type[BaseDialect] = getattr(importlib.import_module(module_name), class_name)
+    return dialect
+
+
 def dialect_for(engine: sa.Engine) -> BaseDialect:
-    """The dialect object for ``engine``: the specialised one when registered, else the generic base."""
-    target = REGISTRY.get(engine.dialect.name, "seedkit.dialects.base:BaseDialect")
-    module_name, class_name = target.split(":")
-    return getattr(importlib.import_module(module_name), class_name)(engine)
+    """The dialect object for ``engine``."""
+    return dialect_class(engine.dialect.name)(engine)

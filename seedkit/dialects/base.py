@@ -14,7 +14,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.faults import step
-from seedkit.engine.parquet import rows_to_batch
+from seedkit.model.arrow import rows_to_batch
 from seedkit.model.tables import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
 from seedkit.model.arrow import arrow_type_for, schema_of
 
@@ -256,6 +256,16 @@ class BaseDialect:
 
     # The database a maintenance connection opens ("" = none, where the server allows that).
     maintenance_database = ""
+    # What to check when a clone of a session database fails (the pytest plugin's clone isolation).
+    clone_failure_hint = ("the role needs CREATEDB, the server room for one more database, and no database of that "
+                          "name may exist (a leftover of an interrupted run: drop it); nothing else may stay connected "
+                          "to the session database; --seedkit-clone-ahead 0 makes each clone at setup instead")
+
+    @classmethod
+    def local_scratch_url(cls, folder: Path) -> str | None:
+        """A scratch database of this kind that needs no server (a file in ``folder``), for a rebuild; None for
+        databases that live on a server, whose scratch database is made there."""
+        return None
 
     @contextmanager
     def _server(self) -> Iterator[sa.Connection]:

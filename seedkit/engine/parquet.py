@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -146,22 +146,3 @@ def parquet_summary(path: Path) -> tuple[pa.Schema, int]:
         return parquet.schema_arrow, parquet.metadata.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
         raise IntegrityError(f"cannot read {path}: {exc}", hint="the file is damaged; take the snapshot again") from exc
-
-
-def batches_of(rows: Iterable[Sequence[object]], schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """Turn an iterator of row tuples into record batches of at most ``batch_rows`` rows."""
-    chunk: list[Sequence[object]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= batch_rows:
-            yield rows_to_batch(chunk, schema)
-            chunk = []
-    if chunk:
-        yield rows_to_batch(chunk, schema)
-
-
-def rows_to_batch(rows: Sequence[Sequence[object]], schema: pa.Schema) -> pa.RecordBatch:
-    """Column-wise conversion of DBAPI rows into a record batch of ``schema``."""
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    arrays = [pa.array(values, type=f.type, from_pandas=False) for values, f in zip(columns, schema)]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
-from seedkit.engine.catalog import Catalog
+from seedkit.model.catalog import Catalog
 from seedkit.engine.metadata import SnapshotMetadata, metadata_path, snapshot_folder
-from seedkit.engine.ready import ReadyCopy, ready_key
+from seedkit.model.ready_copy import ReadyCopy, ready_key
 from seedkit.errors import RestoreFailedError, UsageError
 
 Strategy = Literal["auto", "load", "clone"]

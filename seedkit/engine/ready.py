@@ -2,95 +2,28 @@
 
 A ready copy is a whole database (SQLite: a file in the cache folder; PostgreSQL: a template database), so it holds
 the target's schema objects as well as the snapshot's rows. It is keyed by the snapshot's ``content_hash`` and the
-*catalog signature* of the target it was made from (see :mod:`seedkit.engine.catalog`): copies made under
+*catalog signature* of the target it was made from (see :mod:`seedkit.model.catalog`): copies made under
 different schemas never share a key, and a clone is taken only when the target's whole catalog is the copy's (or
 the target is empty and the copy was built from the snapshot's own schema). Each copy's label also records the
 size, modification time and inode of the snapshot's files and metadata as they were verified, so a later clone
 knows in microseconds whether they changed (and then verifies their checksums again, as a load would).
 
-This module and the two stores (``ready_sqlite``, ``ready_postgresql``) need only the standard library (and
-psycopg for PostgreSQL): a reset that clones imports neither SQLAlchemy nor pyarrow.
+The label is :class:`seedkit.model.ready_copy.ReadyCopy`; each database kind keeps its copies in a store of its own
+(``seedkit.dialects.sqlite.ready``, ``seedkit.dialects.postgresql.ready``). This module and the stores need only the
+standard library (and psycopg for PostgreSQL): a reset that clones imports neither SQLAlchemy nor pyarrow.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
-import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from seedkit.engine.catalog import Catalog
-from seedkit.engine.target import Target
-
-@dataclass(frozen=True)
-class ReadyCopy:
-    """One ready copy: where it lives, which snapshot data it holds, and under which catalog it was made."""
-
-    key: str
-    dialect: str
-    location: str
-    snapshot: str
-    content_hash: str
-    schema_fingerprint: str
-    created_at: str
-    bytes: int | None = None
-    # Signature of the catalog of the target after the load that made the copy: the copy's own catalog.
-    catalog_signature: str | None = None
-    # That catalog's entries, so a target that differs can be told how ("target has index x that ...").
-    catalog: list[list[str]] | None = None
-    # Signature of the target's catalog before the load; differs from catalog_signature only when the load created
-    # the snapshot's schema in an empty target (from_snapshot_schema).
-    before_signature: str | None = None
-    from_snapshot_schema: bool = False
-    # (size, mtime_ns, inode) of the metadata document and each snapshot file when they were verified, by path.
-    files: dict[str, list[int]] | None = None
-    # The target it was made from: Target.key (SQLite) or the database's name (PostgreSQL).
-    target: str | None = None
-    # What a restore of the snapshot writes besides the schema (see plan.snapshot_identity); the key is made of it.
-    identity: str | None = None
-    # sha256 of the snapshot's schema.sql, for a copy whose load created the schema in an empty target: only the same
-    # schema file creates the same schema objects.
-    ddl_sha256: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, data: Any) -> "ReadyCopy | None":
-        if not isinstance(data, dict):
-            return None
-        try:
-            return cls(**{name: data[name] for name in LABEL_FIELDS if name in data})
-        except TypeError:
-            return None
-
-    @classmethod
-    def from_json(cls, text: str | None) -> "ReadyCopy | None":
-        try:
-            return cls.from_dict(json.loads(text or ""))
-        except ValueError:
-            return None
-
-    def summary(self) -> dict[str, Any]:
-        """The label without the catalog entries: what ``seedkit cache list --json`` prints."""
-        return {name: value for name, value in self.to_dict().items() if name not in ("catalog", "files")}
-
-
-# A label is read field by field, so labels written by other versions (with fields this one does not know) still read.
-LABEL_FIELDS = tuple(f.name for f in dataclasses.fields(ReadyCopy))
-
-
-def ready_key(identity: str, catalog_signature: str) -> str:
-    """A short, stable name for the ready copy of this data (``plan.snapshot_identity``) under this catalog."""
-    return hashlib.sha256(f"{identity}\n{catalog_signature}".encode("utf-8")).hexdigest()[:20]
-
+from seedkit.dialects.kinds import kind_of
+from seedkit.model.catalog import Catalog
+from seedkit.model.ready_copy import ReadyCopy
+from seedkit.model.target import Target
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -152,13 +85,4 @@ def ready_store(target: Target, cache_dir: Path, server: Any = None, timeout: fl
     """The ready-copy store for ``target``, or None for databases that cannot be cloned. ``server``: for
     PostgreSQL, the autocommit psycopg connection on the ``postgres`` database that holds the target's lock;
     ``timeout``: how long a SQLite clone waits for connections holding the target in a transaction."""
-    if target.kind == "sqlite" and target.database is not None:
-        from seedkit.dialects.sqlite.ready import SQLiteReadyStore
-
-        return SQLiteReadyStore(target, cache_dir, timeout)
-    if target.kind == "postgresql" and target.database and server is not None:
-        from seedkit.dialects.postgresql.ready import PostgreSQLReadyStore
-
-        return PostgreSQLReadyStore(target, server)
-    return None
-
+    return kind_of(target).ready_store(target, cache_dir, server, timeout)

@@ -24,15 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from seedkit.engine.catalog import Catalog
+from seedkit.model.catalog import Catalog
+from seedkit.dialects.kinds import kind_of
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT, TargetLock, hold
 from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
 from seedkit.engine.plan import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
 from seedkit.engine.progress import Progress, ignore
-from seedkit.engine.ready import ReadyCopy, ReadyStore, file_stats, files_unchanged, now, ready_key, ready_store
+from seedkit.engine.ready import ReadyStore, file_stats, files_unchanged, now, ready_store
+from seedkit.model.ready_copy import ReadyCopy, ready_key
 from seedkit.engine.reports import RestoreReport, TableReport
-from seedkit.engine.target import Target, parse_target
+from seedkit.dialects.kinds import parse_target
+from seedkit.model.target import Target
 from seedkit.errors import first_line
 
 if TYPE_CHECKING:
@@ -70,8 +73,8 @@ def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
     started = time.perf_counter()
     target = parse_target(db)
     engine = None
-    if target.kind not in ("sqlite", "postgresql"):
-        from seedkit.engine.connect import open_engine
+    if kind_of(target).needs_engine:
+        from seedkit.dialects.connect import open_engine
 
         engine = open_engine(db)
     try:
@@ -87,17 +90,7 @@ def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
 
 def recover(target: Target, lock: TargetLock, cache_dir: Path, engine: Any, timeout: float) -> list[str]:
     """Finish or undo what an interrupted restore of ``target`` left behind; one line per thing done."""
-    if target.kind == "mysql" and engine is not None:
-        from seedkit.dialects.mysql.journal import recover as recover_journal
-        from seedkit.engine.connect import database_errors
-        from seedkit.errors import RestoreFailedError
-
-        with database_errors(engine, "recovering from an interrupted restore", RestoreFailedError):
-            with engine.connect() as conn:
-                conn.detach()  # recovery changes sql_mode and the like: not for the pool
-                return recover_journal(conn.connection.dbapi_connection)
-    store = ready_store(target, cache_dir, lock.connection, timeout)
-    return store.sweep() if store is not None else []
+    return kind_of(target).recover(target, lock.connection, cache_dir, engine, timeout)
 
 
 def restore(db: Any, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_dir: Path, cache_dir: Path,
@@ -123,14 +116,8 @@ def restore(db: Any, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_di
 
 
 def _cannot_clone(target: Target, store: ReadyStore | None) -> str | None:
-    """Why ``target`` has no ready copies at all (engine/ready.py keeps them for SQLite files and PostgreSQL)."""
-    if store is not None:
-        return None
-    if target.kind == "sqlite":
-        return "an in-memory SQLite database cannot be cloned"
-    if target.kind == "mysql":
-        return "MariaDB/MySQL databases cannot be cloned (no template databases): restores always load"
-    return f"{target.kind} databases cannot be cloned: restores always load"
+    """Why ``target`` has no ready copies at all, or None when it has a store for them."""
+    return None if store is not None else kind_of(target).cannot_clone(target)
 
 
 def _clone(store: ReadyStore, decision: Decision, meta: SnapshotMetadata, snapshots_dir: Path, metadata_dir: Path,

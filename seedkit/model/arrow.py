@@ -6,6 +6,8 @@ SQLAlchemy fallback and the common base every dialect starts from.
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator, Sequence
+
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.sql import sqltypes
@@ -49,3 +51,22 @@ def decimal_type(precision: int | None, scale: int | None) -> pa.DataType:
 
 def schema_of(columns: list[tuple[str, pa.DataType]]) -> pa.Schema:
     return pa.schema([pa.field(name, kind) for name, kind in columns])
+
+
+def batches_of(rows: Iterable[Sequence[object]], schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """Turn an iterator of row tuples into record batches of at most ``batch_rows`` rows."""
+    chunk: list[Sequence[object]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch_rows:
+            yield rows_to_batch(chunk, schema)
+            chunk = []
+    if chunk:
+        yield rows_to_batch(chunk, schema)
+
+
+def rows_to_batch(rows: Sequence[Sequence[object]], schema: pa.Schema) -> pa.RecordBatch:
+    """Column-wise conversion of DBAPI rows into a record batch of ``schema``."""
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    arrays = [pa.array(values, type=f.type, from_pandas=False) for values, f in zip(columns, schema)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config, describe_url
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.engine.identity import restart_identities
 from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area

@@ -34,7 +34,7 @@ from seedkit import api
 from seedkit.config import Config, describe_url
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.engine.metadata import read_metadata, snapshot_folder
 from seedkit.errors import (ConnectionFailedError, SchemaMismatchError, SeedkitError, SnapshotNotFoundError,
                             UsageError)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from seedkit.config import describe_url
 from seedkit.dialects import dialect_for
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.errors import SeedkitError, UsageError, first_line
 
 if TYPE_CHECKING:
@@ -196,11 +196,7 @@ class ClonePool:
             hint=self._fix()) from None
 
     def _fix(self) -> str:
-        if self._engine.dialect.name == "sqlite":
-            return "check that the folder of the test databases is writable and the disk has room"
-        return ("the role needs CREATEDB, the server room for one more database, and no database of that name may "
-                "exist (a leftover of an interrupted run: drop it); nothing else may stay connected to the session "
-                "database; --seedkit-clone-ahead 0 makes each clone at setup instead")
+        return self._dialect.clone_failure_hint
 
     def _drop_batch(self) -> None:
         assert self._dropper is not None

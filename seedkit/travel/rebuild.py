@@ -28,8 +28,8 @@ import sqlalchemy as sa
 
 from seedkit.atomic import staging_folder
 from seedkit.config import Config
-from seedkit.dialects import REGISTRY, dialect_for
-from seedkit.engine.connect import database_errors, open_engine
+from seedkit.dialects import REGISTRY, dialect_class, dialect_for
+from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
@@ -206,8 +206,9 @@ def scratch_database(meta: SnapshotMetadata, target: str | sa.Engine | None,
     The dialect creates and drops it (the same code that makes the pytest plugin's test databases).
     """
     source = meta.source.get("dialect")
-    if source == "sqlite":
-        target = f"sqlite:///{workdir / 'scratch.db'}"
+    local = dialect_class(source).local_scratch_url(workdir) if source else None
+    if local is not None:
+        target = local
     server = open_engine(target) if target is not None else None
     if server is None or not _same_kind(source, server.dialect.name):
         found = server.dialect.name if server is not None else "no database"
@@ -226,7 +227,7 @@ def scratch_database(meta: SnapshotMetadata, target: str | sa.Engine | None,
                                          "and let restore pull them")
     url = base.test_database_url(SCRATCH_PREFIX + secrets.token_hex(6), workdir)
     scratch = dialect_for(open_engine(url.render_as_string(hide_password=False)))
-    label = url.render_as_string(hide_password=True) if source != "sqlite" else "a temporary SQLite file"
+    label = url.render_as_string(hide_password=True) if local is None else "a temporary file"
     with database_errors(server, "creating the scratch database for a rebuild"):
         scratch.create_database()
     try:

@@ -55,7 +55,7 @@ from pymysql.cursors import SSCursor
 from seedkit.dialects.mysql import journal
 from seedkit.dialects.base import BaseDialect, RestoreSession
 from seedkit.dialects.mysql.journal import Trigger
-from seedkit.engine.parquet import rows_to_batch
+from seedkit.model.arrow import rows_to_batch
 from seedkit.model.tables import ColumnInfo, TableInfo, TableRef
 from seedkit.model.arrow import MAX_DECIMAL128_PRECISION
 from seedkit.faults import step

@@ -21,10 +21,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from seedkit.engine.catalog import Catalog, postgresql_catalog
+from seedkit.dialects.postgresql.catalog import postgresql_catalog
+from seedkit.model.catalog import Catalog
 from seedkit.faults import step
-from seedkit.engine.ready import ReadyCopy
-from seedkit.engine.target import Target
+from seedkit.model.ready_copy import ReadyCopy
+from seedkit.model.target import Target
 from seedkit.errors import RestoreFailedError, first_line
 
 READY_PREFIX = "seedkit_ready_"

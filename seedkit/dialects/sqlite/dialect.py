@@ -17,7 +17,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
-from seedkit.engine.parquet import rows_to_batch
+from seedkit.model.arrow import rows_to_batch
 from seedkit.model.tables import ColumnInfo, TableInfo, TableRef
 
 STORAGE_TYPES: dict[str, pa.DataType] = {
@@ -237,6 +237,11 @@ class SQLiteDialect(BaseDialect):
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
     test_database_requirements = "SQLite test databases are files: use a file URL such as sqlite:///app.db"
+    clone_failure_hint = "check that the folder of the test databases is writable and the disk has room"
+
+    @classmethod
+    def local_scratch_url(cls, folder: Path) -> str | None:
+        return f"sqlite:///{folder / 'scratch.db'}"
 
     def _database_file(self) -> Path:
         database = self.engine.url.database or ""

@@ -24,11 +24,12 @@ from contextlib import closing
 from pathlib import Path
 
 from seedkit.atomic import write_text_atomically
-from seedkit.engine.catalog import Catalog, sqlite_catalog
+from seedkit.dialects.sqlite.catalog import sqlite_catalog
+from seedkit.model.catalog import Catalog
 from seedkit.faults import step
-from seedkit.engine.ready import ReadyCopy
+from seedkit.model.ready_copy import ReadyCopy
 from seedkit.dialects.sqlite.pages import copy_pages
-from seedkit.engine.target import Target
+from seedkit.model.target import Target
 from seedkit.errors import RestoreFailedError
 
 # The copy goes into the target in about this many backup steps: each step writes pages inside the target's one
@@ -42,12 +43,13 @@ class SQLiteReadyStore:
 
     def __init__(self, target: Target, cache_dir: Path, timeout: float = 30.0) -> None:
         self.target = target
+        self.path = Path(target.database or "")
         self.folder = cache_dir / "ready"
         self.timeout = timeout
 
     # ------------------------------------------------------------------ reading
     def catalog(self) -> Catalog | None:
-        path = self.target.path
+        path = self.path
         if not path.exists():
             return self._fresh_catalog()
         try:
@@ -79,11 +81,11 @@ class SQLiteReadyStore:
         """Copy the ready copy's pages into the target, in one write transaction of the target: the pages that
         differ (seedkit.dialects.sqlite.pages), or with the backup API for a database in WAL mode."""
         try:
-            if copy_pages(Path(copy.location), self.target.path, self.timeout):
+            if copy_pages(Path(copy.location), self.path, self.timeout):
                 return
         except sqlite3.OperationalError as exc:
-            raise _busy(self.target.path, exc) from exc
-        _backup(Path(copy.location), self.target.path, self.timeout, copy.bytes or 0, in_steps=True)
+            raise _busy(self.path, exc) from exc
+        _backup(Path(copy.location), self.path, self.timeout, copy.bytes or 0, in_steps=True)
 
     def make(self, label: ReadyCopy) -> ReadyCopy:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +94,7 @@ class SQLiteReadyStore:
         try:
             # The backup API reads a consistent image even while another connection reads the target (a plain copy
             # of the file would have to open and close the target, which drops this process's locks on it).
-            _backup(self.target.path, partial, self.timeout, 0, in_steps=False)
+            _backup(self.path, partial, self.timeout, 0, in_steps=False)
             step("ready-copy-staged")
             os.replace(partial, final)
         except BaseException:
@@ -116,9 +118,9 @@ class SQLiteReadyStore:
 
     def sweep(self) -> list[str]:
         done = []
-        journal = Path(f"{self.target.path}-journal")
-        if journal.is_file() and journal.stat().st_size > 0 and _end_interrupted_write(self.target.path, journal):
-            done.append(f"rolled back an interrupted write to {self.target.path.name} (the database is as "
+        journal = Path(f"{self.path}-journal")
+        if journal.is_file() and journal.stat().st_size > 0 and _end_interrupted_write(self.path, journal):
+            done.append(f"rolled back an interrupted write to {self.path.name} (the database is as "
                         "it was before it)")
         if not self.folder.is_dir():
             return done

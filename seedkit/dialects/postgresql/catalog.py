@@ -1,99 +1,13 @@
-"""A database's catalog: every object a restore must leave as it was, as comparable entries.
-
-A ready copy is a whole database (a SQLite file, a PostgreSQL template), so cloning it replaces the target's schema
-objects along with its rows. A clone may therefore stand in for a load only when the target's catalog is exactly
-the one the copy was made from. Each entry is ``(kind, name, digest of its definition)``; the catalog's signature
-is a hash of them all, and keys ready copies, so copies made under different schemas never share a key. When the
-target differs from a copy, :meth:`Catalog.differences` says how, in the restore's report ("target has index
-members_email that the ready copy lacks").
-
-- SQLite: every row of ``sqlite_master`` (tables with AUTOINCREMENT and ``sqlite_sequence``, indexes, views,
-  triggers), the database's persistent settings (user_version, application_id, page size, auto_vacuum, encoding,
-  journal mode) and the planner statistics ANALYZE keeps.
-- PostgreSQL: schemas, relations (with owner, grants, options, row security), columns (type, nullability, default,
-  identity, generation, collation, grants), constraints, indexes, triggers with their enabled state, rules,
-  policies, types, functions, extensions, comments, default privileges, statistics objects, event triggers, and the
-  database's own attributes (owner, encoding, collation, grants, comment, connection limit, settings), by name and
-  definition, never OID. The server computes it in one query.
-
-Only the standard library (and psycopg, given a connection) is used: the fast clone reads a catalog without
-SQLAlchemy.
-"""
+"""The catalog of a PostgreSQL database (see seedkit.model.catalog), read by the server in one query. Needs only
+a psycopg connection: the reset reads it without SQLAlchemy."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sqlite3
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-Entry = tuple[str, str, str]
+from seedkit.model.catalog import Catalog
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """The entries of one database's catalog, sorted; ``objects`` counts its schema objects (0: an empty database)."""
-
-    entries: tuple[Entry, ...]
-    objects: int
-
-    @classmethod
-    def of(cls, entries: Sequence[Sequence[str]], objects: int) -> "Catalog":
-        return cls(tuple(sorted((str(k), str(n), str(d)) for k, n, d in entries)), objects)
-
-    @property
-    def signature(self) -> str:
-        payload = json.dumps(self.entries, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    @property
-    def empty(self) -> bool:
-        return self.objects == 0
-
-    def to_json(self) -> list[list[str]]:
-        return [list(entry) for entry in self.entries]
-
-    @classmethod
-    def from_json(cls, data: Any, objects: int = 1) -> "Catalog":
-        return cls.of([tuple(entry) for entry in data or []], objects)
-
-    def differences(self, other: "Catalog", mine: str = "target", theirs: str = "the ready copy") -> list[str]:
-        """What sets this catalog apart from ``other``, one line per object, objects this one has first."""
-        here = {(kind, name): digest for kind, name, digest in self.entries}
-        there = {(kind, name): digest for kind, name, digest in other.entries}
-        lines = [f"{mine} has {kind} {name} that {theirs} lacks" for kind, name in sorted(here.keys() - there.keys())]
-        lines += [f"{theirs} has {kind} {name} that {mine} lacks" for kind, name in sorted(there.keys() - here.keys())]
-        lines += [f"{mine}'s {kind} {name} differs from {theirs}'s"
-                  for kind, name in sorted(here.keys() & there.keys()) if here[(kind, name)] != there[(kind, name)]]
-        return lines
-
-
-def _digest(text: Any) -> str:
-    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:16]
-
-
-# ---------------------------------------------------------------------- SQLite
-SQLITE_SETTINGS = ("user_version", "application_id", "page_size", "auto_vacuum", "encoding", "journal_mode")
-SQLITE_STATISTICS = ("sqlite_stat1", "sqlite_stat4")
-
-
-def sqlite_catalog(conn: sqlite3.Connection) -> Catalog:
-    """The catalog of the main database of a sqlite3 connection."""
-    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
-    entries = [(kind, name, _digest([table, sql])) for kind, name, table, sql in rows]
-    objects = sum(1 for _, name, _, _ in rows if not name.startswith("sqlite_"))
-    for setting in SQLITE_SETTINGS:
-        entries.append(("setting", setting, str(conn.execute(f"PRAGMA {setting}").fetchone()[0]).lower()))
-    present = {name for _, name, _, _ in rows}
-    for table in SQLITE_STATISTICS:
-        if table in present:
-            content = sorted(map(repr, conn.execute(f"SELECT * FROM {table}").fetchall()))
-            entries.append(("statistics", table, _digest(content)))
-    return Catalog.of(entries, objects)
-
-
-# ---------------------------------------------------------------------- PostgreSQL
 # One line per object a restore could change, named for people (quote_ident'ed, schema-qualified) and defined by
 # catalog text, never by OID (OIDs differ between a database and its copy). Objects of extensions belong to the
 # extension's line. "objects" counts what makes a database non-empty for a restore: relations and sequences.
