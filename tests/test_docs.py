@@ -17,7 +17,7 @@ How the fenced code blocks of README.md and docs/*.md are treated. Every block n
     ``make TARGET [VAR=VALUE]...``       TARGET is documented in the Makefile (a ``##`` comment) and uses every VAR;
                                          a target whose recipe is seedkit commands runs them as above; the others
                                          (install, test, bench) are only checked, since they install or run this suite;
-    ``pip install 'DIST[EXTRA]'``        each EXTRA is one of pyproject's extras (tests/test_packaging.py checks DIST);
+    ``pip install 'DIST[EXTRA]'``        DIST is pyproject's project name and each EXTRA one of its extras;
     ``pytest ...``                       a real pytest run in the project, on the page's test files (else one small
                                          test of its own), which must pass;
     ``.venv/bin/python SCRIPT ...``, ``.venv/bin/pytest ...``  commands of this repository: the files exist and
@@ -294,8 +294,8 @@ def check_pip_install(args: list[str]) -> None:
         assert match, requirement
         if match.group(2) is None and match.group(1) not in ("seedkit", name):
             continue  # another package (pytest, pytest-xdist)
-        # Which name install lines must use is tests/test_packaging.py's to say (seedkit on PyPI is another project).
-        assert match.group(1) in ("seedkit", name), f"pip install {requirement}: the distribution is {name!r}"
+        # "seedkit" on PyPI is another project: install lines name the distribution, whatever the import name.
+        assert match.group(1) == name, f"pip install {requirement}: the distribution is {name!r}"
         unknown = set((match.group(2) or "").split(",")) - extras - {""}
         assert not unknown, f"pip install {requirement}: no extra {sorted(unknown)} (extras: {sorted(extras)})"
 
