@@ -38,7 +38,8 @@ from seedkit import api  # noqa: E402
 from seedkit.config import Config  # noqa: E402
 from seedkit.dialects import dialect_for  # noqa: E402
 from seedkit.dialects.connect import open_engine  # noqa: E402
-from seedkit.testing.databases import TestDatabases, TestSettings  # noqa: E402
+from seedkit.testing.databases import TestDatabases  # noqa: E402
+from seedkit.testing.session import TestSettings  # noqa: E402
 
 POSTGRES_URL = os.environ.get("SEEDKIT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 MYSQL_URL = os.environ.get("SEEDKIT_BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")

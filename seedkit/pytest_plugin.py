@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from seedkit.testing.databases import SessionDatabase, TestDatabase, TestDatabases, TestSettings
+    from seedkit.testing.databases import TestDatabases
+    from seedkit.testing.session import SessionDatabase, TestDatabase, TestSettings
 
 ISOLATION_CHOICES = ("clone", "transaction", "restore", "none")
 FIXTURES = ("seedkit_db", "seedkit_database")
@@ -136,7 +137,7 @@ def _requested(config: pytest.Config, node: Any) -> tuple[str | None, str]:
 
 def _settings(config: pytest.Config) -> TestSettings:
     from seedkit.errors import SeedkitError
-    from seedkit.testing.databases import TestSettings, check_clone_ahead
+    from seedkit.testing.session import TestSettings, check_clone_ahead
 
     def value(option: str, ini: str) -> str | None:
         return config.getoption(option) or config.getini(ini) or None
@@ -158,7 +159,8 @@ def _manager(config: pytest.Config) -> TestDatabases:
     if _MANAGER not in config.stash:
         from seedkit.config import load_config
         from seedkit.errors import SeedkitError
-        from seedkit.testing.databases import TestDatabases, check_isolation
+        from seedkit.testing.databases import TestDatabases
+        from seedkit.testing.session import check_isolation
 
         settings = _settings(config)
         try:

@@ -26,7 +26,8 @@ from backends import connect_raw, run_statements
 from dbstate import DatabaseState, assert_same_state, database_state, foreign_key_violations
 from helpers import config_for, metadata_document, replace_table_file
 from schemas import load_case_schema
-from seedkit.dialects.mysql.dialect import MySQLDialect, column_mapping, load_data_file, strip_definer
+from seedkit.dialects.mysql.dialect import MySQLDialect, strip_definer
+from seedkit.dialects.mysql.values import column_mapping, load_data_file
 from seedkit.dialects import connect
 
 pytestmark = pytest.mark.mysql

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from seedkit.model.target import Target
 
 if TYPE_CHECKING:
-    from seedkit.engine.ready import ReadyStore
+    from seedkit.model.ready_copy import ReadyStore
 
 KINDS: dict[str, str] = {
     "sqlite": "seedkit.dialects.sqlite.kind:SQLiteKind",

@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from seedkit.dialects.kinds import kind_of
-from seedkit.model.catalog import Catalog
-from seedkit.model.ready_copy import ReadyCopy
+from seedkit.model.ready_copy import ReadyCopy, ReadyStore
+
+__all__ = ["ReadyCopy", "ReadyStore", "file_stats", "files_unchanged", "now", "ready_store"]
 from seedkit.model.target import Target
 
 def now() -> str:
@@ -51,36 +52,6 @@ def files_unchanged(copy: ReadyCopy, paths: dict[str, Path]) -> bool:
 
 
 # ---------------------------------------------------------------------- where ready copies live
-class ReadyStore(Protocol):
-    """The ready copies of one target, as the database kind keeps them; every method runs under the target's lock."""
-
-    target: Target
-
-    def catalog(self) -> Catalog | None:
-        """The target's catalog now; None when the target cannot be read here (the load path will say why)."""
-
-    def blocker(self) -> str | None:
-        """Why a clone into this target could not give what a load gives (then it always loads), or None."""
-
-    def copies(self) -> list[ReadyCopy]:
-        """The ready copies that may be cloned into this target."""
-
-    def clone(self, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
-        """Replace the target's contents with ``copy``'s."""
-
-    def make(self, label: ReadyCopy) -> ReadyCopy:
-        """Keep the target's current state as a ready copy described by ``label`` (key, catalog, files)."""
-
-    def relabel(self, copy: ReadyCopy) -> None:
-        """Write ``copy``'s label again (new file stats after the files were verified once more)."""
-
-    def drop(self, copy: ReadyCopy) -> None:
-        """Remove a ready copy."""
-
-    def sweep(self) -> list[str]:
-        """Remove what an interrupted restore of this target left behind; one line per thing removed."""
-
-
 def ready_store(target: Target, cache_dir: Path, server: Any = None, timeout: float = 30.0) -> ReadyStore | None:
     """The ready-copy store for ``target``, or None for databases that cannot be cloned. ``server``: for
     PostgreSQL, the autocommit psycopg connection on the ``postgres`` database that holds the target's lock;

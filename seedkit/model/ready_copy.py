@@ -8,7 +8,11 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from seedkit.model.catalog import Catalog
+    from seedkit.model.target import Target
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,33 @@ LABEL_FIELDS = tuple(f.name for f in dataclasses.fields(ReadyCopy))
 def ready_key(identity: str, catalog_signature: str) -> str:
     """A short, stable name for the ready copy of this data (``plan.snapshot_identity``) under this catalog."""
     return hashlib.sha256(f"{identity}\n{catalog_signature}".encode("utf-8")).hexdigest()[:20]
+
+
+class ReadyStore(Protocol):
+    """The ready copies of one target, as the database kind keeps them; every method runs under the target's lock."""
+
+    target: Target
+
+    def catalog(self) -> Catalog | None:
+        """The target's catalog now; None when the target cannot be read here (the load path will say why)."""
+
+    def blocker(self) -> str | None:
+        """Why a clone into this target could not give what a load gives (then it always loads), or None."""
+
+    def copies(self) -> list[ReadyCopy]:
+        """The ready copies that may be cloned into this target."""
+
+    def clone(self, copy: ReadyCopy, *, terminate_sessions: bool = False) -> None:
+        """Replace the target's contents with ``copy``'s."""
+
+    def make(self, label: ReadyCopy) -> ReadyCopy:
+        """Keep the target's current state as a ready copy described by ``label`` (key, catalog, files)."""
+
+    def relabel(self, copy: ReadyCopy) -> None:
+        """Write ``copy``'s label again (new file stats after the files were verified once more)."""
+
+    def drop(self, copy: ReadyCopy) -> None:
+        """Remove a ready copy."""
+
+    def sweep(self) -> list[str]:
+        """Remove what an interrupted restore of this target left behind; one line per thing removed."""

@@ -17,7 +17,7 @@ from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.errors import SeedkitError, UsageError, first_line
 
 if TYPE_CHECKING:
-    from seedkit.testing.databases import SessionDatabase
+    from seedkit.testing.session import SessionDatabase
 
 # Used clones are dropped in batches of this many at once: PostgreSQL's DROP DATABASE waits for a checkpoint, and
 # drops that run together share one. When more than MAX_PENDING_DROPS are still being dropped, a test's teardown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedkit.testing.databases import MAX_NAME, test_database_name as derive_name
+from seedkit.testing.session import MAX_NAME, test_database_name as derive_name
 
 from .project import leftover_databases
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from seedkit import api
 from seedkit.config import Config
 from seedkit.errors import SeedkitError
-from seedkit.testing.databases import TestDatabases, TestSettings
+from seedkit.testing.databases import TestDatabases
+from seedkit.testing.session import TestSettings
 from seedkit.testing.watch import EscapedWriteError
 
 from backends import mysql_connect_params

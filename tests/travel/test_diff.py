@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import seedkit.travel.diff as diff_module
+import seedkit.travel.row_merge as diff_module
 from seedkit import api
 from seedkit.travel.diff import TableSource, diff_table
 

@@ -44,32 +44,26 @@ import re
 import tempfile
 import warnings
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pymysql
 import sqlalchemy as sa
 from pymysql.cursors import SSCursor
 
+from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.mysql import journal
-from seedkit.dialects.base import BaseDialect, RestoreSession
+from seedkit.dialects.mysql.common import RESTORE_SQL_MODE, execute, query, raw_connection
+from seedkit.dialects.mysql.copying import clone_database
 from seedkit.dialects.mysql.journal import Trigger
+from seedkit.dialects.mysql.session import MySQLRestoreSession
+from seedkit.dialects.mysql.values import (
+    column_mapping, load_data_file, row_literals, statement_chunks, unreadable,
+)
+from seedkit.errors import DumpFailedError, RestoreFailedError
 from seedkit.model.arrow import rows_to_batch
 from seedkit.model.tables import ColumnInfo, TableInfo, TableRef
-from seedkit.model.arrow import MAX_DECIMAL128_PRECISION
-from seedkit.faults import step
-from seedkit.errors import DumpFailedError, RestoreFailedError
 
-MAX_DECIMAL256_PRECISION = 76
-INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 32, "int": 32, "integer": 32, "bigint": 64}
-TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json",
-              # MariaDB's own types travel as their canonical text.
-              "uuid", "inet4", "inet6"}
-BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
-                # Geometry values are read and written in the server's own format (SRID + WKB), so nothing is lost.
-                "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-                "geometrycollection", "geomcollection"}
 GENERATED = re.compile(r"\b(VIRTUAL|STORED|PERSISTENT)\b", re.IGNORECASE)
 DEFINER = re.compile(r"\sDEFINER\s*=\s*(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+?)@(`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+)")
 # Recreated in firing order, each trigger goes last in its group: a FOLLOWS/PRECEDES clause would name a trigger
@@ -78,9 +72,6 @@ TRIGGER_ORDER_CLAUSE = re.compile(r"(\bFOR\s+EACH\s+ROW)\s+(?:FOLLOWS|PRECEDES)\
                                   re.IGNORECASE)
 AUTO_INCREMENT_OPTION = re.compile(r"\sAUTO_INCREMENT=\d+\b")
 SQL_MODE_WORDS = re.compile(r"^[A-Z0-9_,]*$")
-# Strict, so a value the column cannot hold fails the restore instead of being truncated with a warning;
-# NO_AUTO_VALUE_ON_ZERO, so a row with id 0 keeps id 0 instead of taking the next counter value.
-RESTORE_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
 # ER_NOT_ALLOWED_COMMAND (local_infile off, or a client without the capability), MySQL 8's
 # ER_CLIENT_LOCAL_FILES_DISABLED, MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED.
 LOCAL_INFILE_REFUSED = {1148, 3948, 4166}
@@ -91,6 +82,7 @@ SKIPPED_KINDS = {"VIEW": ("view", "views hold no data"),
 
 class MySQLDialect(BaseDialect):
     name = "mysql"
+    session_class = MySQLRestoreSession
     # MySQL and MariaDB commit implicitly before and after every DDL statement (CREATE, DROP, ALTER, TRUNCATE), so
     # a schema created for an empty target cannot roll back with the data; the engine drops it again on failure.
     transactional_ddl = False
@@ -115,7 +107,7 @@ class MySQLDialect(BaseDialect):
     def read_transaction(self) -> Iterator[sa.Connection]:
         with self._private_connection() as conn:
             with conn.begin():
-                _execute(conn, "SET SESSION time_zone = '+00:00'",
+                execute(conn, "SET SESSION time_zone = '+00:00'",
                          # Applies to the next transaction only: the one started below.
                          "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
                          "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
@@ -130,7 +122,7 @@ class MySQLDialect(BaseDialect):
         skipped: list[dict[str, str]] = []
         for schema in schemas:
             # The journal of a restore in progress (or interrupted, until the next command recovers) is seedkit's.
-            rows = _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+            rows = query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
                                 "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME <> %s ORDER BY TABLE_NAME",
                           (schema, journal.JOURNAL_TABLE))
             for name, kind in rows:
@@ -150,7 +142,7 @@ class MySQLDialect(BaseDialect):
             return super().reflect(conn, refs, for_dump=for_dump)
 
     def columns(self, conn: sa.Connection, ref: TableRef, inspector: sa.Inspector, *, for_dump: bool) -> list[ColumnInfo]:
-        rows = _query(conn, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+        rows = query(conn, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
                             "EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
                             "AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", (ref.schema, ref.name))
         columns = []
@@ -168,14 +160,14 @@ class MySQLDialect(BaseDialect):
 
     def read_batches(self, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
         schema = self.arrow_schema(table)
-        cursor = _raw(conn).cursor(SSCursor)
+        cursor = raw_connection(conn).cursor(SSCursor)
         try:
             cursor.execute(self.select_sql(table))
             while rows := cursor.fetchmany(self.batch_rows):
                 try:
                     batch = rows_to_batch(rows, schema)
                 except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                    raise _unreadable(table, rows, schema) from exc
+                    raise unreadable(table, rows, schema) from exc
                 yield batch
         finally:
             cursor.close()
@@ -183,10 +175,10 @@ class MySQLDialect(BaseDialect):
     def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         if not conn.dialect.is_mariadb:
             # MySQL 8 caches AUTO_INCREMENT in information_schema for a day by default; MariaDB reads it live.
-            _execute(conn, "SET SESSION information_schema_stats_expiry = 0")
+            execute(conn, "SET SESSION information_schema_stats_expiry = 0")
         state: dict[str, dict[str, Any]] = {}
         for schema in sorted({t.ref.schema for t in tables}, key=lambda s: s or ""):
-            rows = _query(conn, "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES "
+            rows = query(conn, "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES "
                                 "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND AUTO_INCREMENT IS NOT NULL", (schema,))
             counters = dict(rows)
             for table in tables:
@@ -200,11 +192,11 @@ class MySQLDialect(BaseDialect):
         Only the default database's triggers and views are included. DEFINER clauses are removed so the statements
         run as any user; the counters are left out of CREATE TABLE since the restore sets them from the metadata.
         """
-        raw = _raw(conn)
+        raw = raw_connection(conn)
         # Like mysqldump: no strict-mode checks on the DDL, which the source server already accepted.
         statements = ["SET FOREIGN_KEY_CHECKS = 0", "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'"]
         for table in tables:
-            create = _query(conn, f"SHOW CREATE TABLE {self.qualified(table.ref)}")[0][1]
+            create = query(conn, f"SHOW CREATE TABLE {self.qualified(table.ref)}")[0][1]
             statements.append(AUTO_INCREMENT_OPTION.sub("", create))
         for trigger in self.triggers(conn):
             if not SQL_MODE_WORDS.match(trigger.sql_mode):
@@ -220,18 +212,18 @@ class MySQLDialect(BaseDialect):
 
         Recreating them in this order reproduces each trigger's ACTION_ORDER, which is what decides firing order.
         """
-        names = _query(conn, "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
+        names = query(conn, "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
                              "WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY ACTION_ORDER, CREATED, TRIGGER_NAME")
         triggers = []
         for table, name in names:
-            row = _query(conn, f"SHOW CREATE TRIGGER {self.quote(name)}")[0]
+            row = query(conn, f"SHOW CREATE TRIGGER {self.quote(name)}")[0]
             triggers.append(Trigger(table, name, row[1], TRIGGER_ORDER_CLAUSE.sub(r"\1", row[2], count=1)))
         return triggers
 
     def _views_in_dependency_order(self, conn: sa.Connection) -> list[str]:
-        names = [row[0] for row in _query(conn, "SELECT TABLE_NAME FROM information_schema.VIEWS "
+        names = [row[0] for row in query(conn, "SELECT TABLE_NAME FROM information_schema.VIEWS "
                                                 "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")]
-        definitions = {name: _query(conn, f"SHOW CREATE VIEW {self.quote(name)}")[0][1] for name in names}
+        definitions = {name: query(conn, f"SHOW CREATE VIEW {self.quote(name)}")[0][1] for name in names}
         ordered: list[str] = []
         pending = list(names)
         while pending:
@@ -245,7 +237,7 @@ class MySQLDialect(BaseDialect):
 
     # ------------------------------------------------------------------ restoring
     def target_is_empty(self, conn: sa.Connection, schemas: Sequence[str | None]) -> bool:
-        return not any(_query(conn, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
+        return not any(query(conn, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
                                     "AND TABLE_NAME <> %s LIMIT 1", (schema, journal.JOURNAL_TABLE)) for schema in schemas)
 
     def create_schema(self, conn: sa.Connection, statements: Sequence[str]) -> None:
@@ -254,7 +246,7 @@ class MySQLDialect(BaseDialect):
         conn.detach()
         before = self._objects(conn)
         try:
-            _execute(conn, *statements)
+            execute(conn, *statements)
         except BaseException:
             self._drop_new_objects(conn, before)
             raise
@@ -263,15 +255,15 @@ class MySQLDialect(BaseDialect):
     def restore_transaction(self) -> Iterator[sa.Connection]:
         """The data transaction on a private connection (used by MySQLRestoreSession)."""
         with self._private_connection() as conn:
-            _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
-            _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0", "SET SESSION time_zone = '+00:00'")
+            query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
+            execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0", "SET SESSION time_zone = '+00:00'")
             with conn.begin():
-                _execute(conn, "START TRANSACTION")
+                execute(conn, "START TRANSACTION")
                 yield conn
 
     def empty_tables(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> None:
         # DELETE, not TRUNCATE: TRUNCATE is DDL and would commit the restore halfway.
-        _execute(conn, *(f"DELETE FROM {self.qualified(t.ref)}" for t in reversed(tables)))
+        execute(conn, *(f"DELETE FROM {self.qualified(t.ref)}" for t in reversed(tables)))
 
     def load_table(self, conn: sa.Connection, table: TableInfo, batches: Iterator[pa.RecordBatch]) -> int:
         """Each batch as a ``LOAD DATA LOCAL INFILE`` of a tab-separated file rendered by Arrow (see :func:`load_data_file`).
@@ -279,7 +271,7 @@ class MySQLDialect(BaseDialect):
         When the server or the client refuses LOCAL INFILE, the batch and every later one go in as multi-row INSERTs of
         at most ``statement_bytes``, their VALUES rendered column by column in Arrow.
         """
-        cursor = _raw(conn).cursor()
+        cursor = raw_connection(conn).cursor()
         rows = 0
         try:
             with tempfile.TemporaryDirectory(prefix="seedkit-load-") as folder:
@@ -298,7 +290,7 @@ class MySQLDialect(BaseDialect):
     def _insert(self, cursor: Any, table: TableInfo, batch: pa.RecordBatch) -> None:
         names = ", ".join(self.quote(n) for n in batch.schema.names)
         prefix = f"INSERT INTO {self.qualified(table.ref)} ({names}) VALUES "
-        for values in _statement_chunks(row_literals(batch, cursor.connection.escape), self.statement_bytes):
+        for values in statement_chunks(row_literals(batch, cursor.connection.escape), self.statement_bytes):
             cursor.execute(prefix + values)
 
     def _load_data(self, cursor: Any, table: TableInfo, batch: pa.RecordBatch, path: str) -> bool:
@@ -363,7 +355,7 @@ class MySQLDialect(BaseDialect):
                 not_null = " AND ".join(f"c.{self.quote(c)} IS NOT NULL" for c in fk.columns)
                 match = " AND ".join(f"p.{self.quote(p)} = c.{self.quote(c)}"
                                      for c, p in zip(fk.columns, fk.referred_columns))
-                orphan = _query(conn, f"SELECT {child_cols} FROM {self.qualified(table.ref)} AS c WHERE {not_null} "
+                orphan = query(conn, f"SELECT {child_cols} FROM {self.qualified(table.ref)} AS c WHERE {not_null} "
                                       f"AND NOT EXISTS (SELECT 1 FROM {self.qualified(parent.ref)} AS p WHERE {match}) "
                                       "LIMIT 1")
                 if orphan:
@@ -380,7 +372,7 @@ class MySQLDialect(BaseDialect):
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
         with self._private_connection() as conn:
-            _execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = 1" for ref in refs))
+            execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = 1" for ref in refs))
 
     # ------------------------------------------------------------------ test databases
     supports_test_databases = True
@@ -388,58 +380,29 @@ class MySQLDialect(BaseDialect):
 
     def database_exists(self) -> bool:
         with self._server() as conn:
-            return bool(_query(conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+            return bool(query(conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
                                (self.engine.url.database,)))
 
     def create_database(self) -> None:
         with self._server() as conn:
-            _execute(conn, f"CREATE DATABASE {self.quote(self.engine.url.database or '')} CHARACTER SET utf8mb4")
+            execute(conn, f"CREATE DATABASE {self.quote(self.engine.url.database or '')} CHARACTER SET utf8mb4")
 
     def drop_database(self) -> None:
         self.engine.dispose()
         name = self.engine.url.database or ""
         with self._server() as conn:
             # DROP DATABASE waits for the metadata locks of every session still using it: end them first.
-            for (session,) in _query(conn, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s "
+            for (session,) in query(conn, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s "
                                            "AND ID <> CONNECTION_ID()", (name,)):
                 try:
-                    _execute(conn, f"KILL {int(session):d}")
+                    execute(conn, f"KILL {int(session):d}")
                 except Exception:  # the session ended on its own meanwhile
                     continue
-            _execute(conn, f"DROP DATABASE IF EXISTS {self.quote(name)}")
+            execute(conn, f"DROP DATABASE IF EXISTS {self.quote(name)}")
 
     def clone_database(self, name: str) -> sa.URL:
-        """Copy this database into a new one: tables, then rows server-side, then triggers, views and counters.
-
-        MySQL has no template databases, so the copy is built: triggers come after the rows so that copying fires
-        none of them, and AUTO_INCREMENT counters are set from the source's.
-        """
-        url = self.engine.url.set(database=name)
-        clone = MySQLDialect(sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 5}))
-        clone.create_database()
-        try:
-            with self.read_transaction() as conn:
-                refs, _ = self.list_tables(conn, [None])
-                tables = self.reflect(conn, refs, for_dump=False)
-                statements = self.schema_ddl(conn, tables) or []
-                counters, _ = self.sequence_state(conn, tables)
-            # schema_ddl: two SET statements, one CREATE TABLE per table, then triggers and views.
-            split = 2 + len(tables)
-            source = self.quote(self.engine.url.database or "")
-            with clone._private_connection() as conn:
-                _execute(conn, *statements[:split])
-                _query(conn, "SET SESSION sql_mode = %s", (RESTORE_SQL_MODE,))
-                for table in tables:
-                    columns = ", ".join(self.quote(c.name) for c in table.columns)
-                    _execute(conn, f"INSERT INTO {self.quote(table.ref.name)} ({columns}) "
-                                   f"SELECT {columns} FROM {source}.{self.quote(table.ref.name)}")
-                _execute(conn, *statements[split:])
-                _execute(conn, *(f"ALTER TABLE {self.quote(t.ref.name)} AUTO_INCREMENT = {int(counters[t.key]['auto_increment']):d}"
-                                 for t in tables if t.key in counters))
-        except BaseException:
-            clone.drop_database()
-            raise
-        return url
+        """Copy this database into a new one (see seedkit.dialects.mysql.copying)."""
+        return clone_database(self, name)
 
     # ------------------------------------------------------------------ helpers
     @contextmanager
@@ -451,294 +414,17 @@ class MySQLDialect(BaseDialect):
 
     def _objects(self, conn: sa.Connection) -> dict[TableRef, str]:
         return {TableRef(None, name): kind for name, kind in
-                _query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                query(conn, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
                              "AND TABLE_NAME <> %s", (journal.JOURNAL_TABLE,))}
 
     def _drop_new_objects(self, conn: sa.Connection, before: dict[TableRef, str]) -> None:
         new = {ref: kind for ref, kind in self._objects(conn).items() if ref not in before}
-        _execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0",
+        execute(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0",
                  *(f"DROP VIEW IF EXISTS {self.qualified(ref)}" for ref, kind in new.items() if kind == "VIEW"),
                  *(f"DROP TABLE IF EXISTS {self.qualified(ref)}" for ref, kind in new.items() if kind != "VIEW"))
-
-
-def column_mapping(data_type: str, column_type: str, precision: int | None, scale: int | None) -> tuple[pa.DataType | None, str | None]:
-    """(Arrow type, read expression with ``{}`` for the quoted column or None) for a MySQL/MariaDB column.
-
-    ``data_type`` and ``column_type`` are information_schema.COLUMNS' DATA_TYPE and COLUMN_TYPE, lowercased. The
-    Arrow type is None when no exact mapping exists.
-    """
-    if data_type in INTEGER_BITS:
-        bits = INTEGER_BITS[data_type]
-        # tinyint(1) is an integer like any other: MySQL lets it hold -128..127.
-        return _integer(bits, signed="unsigned" not in column_type), None
-    if data_type == "float":
-        # FLOAT is printed with 6 significant digits; widened to DOUBLE it shows every bit of the stored value.
-        return pa.float32(), "CAST({} AS DOUBLE)"
-    if data_type in ("double", "real"):
-        return pa.float64(), None
-    if data_type in ("decimal", "numeric"):
-        if precision is not None and precision <= MAX_DECIMAL128_PRECISION:
-            return pa.decimal128(precision, scale or 0), None
-        if precision is not None and precision <= MAX_DECIMAL256_PRECISION:
-            return pa.decimal256(precision, scale or 0), None
-        return None, None
-    if data_type == "bit":
-        # pymysql reads BIT as big-endian bytes; as an unsigned number it round-trips through an integer INSERT.
-        return pa.uint64(), "CAST({} AS UNSIGNED)"
-    if data_type == "year":
-        return pa.int16(), None
-    if data_type == "date":
-        return pa.date32(), None
-    if data_type in ("datetime", "timestamp"):
-        return pa.timestamp("us"), None
-    if data_type == "time":
-        return pa.duration("us"), None
-    if data_type in TEXT_TYPES or data_type.endswith("text"):
-        return pa.string(), None
-    if data_type in BINARY_TYPES or data_type.endswith("blob"):
-        return pa.binary(), None
-    return None, None
-
-
-def row_literals(batch: pa.RecordBatch, escape: Callable[[Any], str]) -> list[str]:
-    """Each row of ``batch`` as the SQL text ``(v1,v2,...)``; ``escape`` is the driver's literal function.
-
-    Numbers, text and date/times are rendered by Arrow kernels (most of a restore's values); decimals, bytes and TIME
-    values by Python, where Arrow's text form would not be read back exactly.
-    """
-    literals = [_column_literals(column, escape) for column in batch.columns]
-    joined = pc.binary_join_element_wise(*literals, ",") if len(literals) > 1 else literals[0]
-    return pc.binary_join_element_wise("(", joined, ")", "").to_pylist()
-
-
-def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array:
-    kind = column.type
-    if pa.types.is_integer(kind):
-        text = pc.cast(column, pa.string())
-    elif pa.types.is_floating(kind):
-        # float32 widened first: its shortest text, read as a double and narrowed again, could round differently.
-        text = pc.cast(pc.cast(column, pa.float64()), pa.string())
-        # An exponent makes it a float literal; "-0" alone would be the integer 0 and lose its sign.
-        text = pc.if_else(pc.match_substring(text, "e"), text, pc.binary_join_element_wise(text, "e0", ""))
-    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = _quoted(column)
-    elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
-        text = _quoted(pc.cast(column, pa.string()))
-    elif pa.types.is_duration(kind):
-        text = pa.array([None if v is None else f"'{_time_literal(v)}'" for v in pc.cast(column, pa.int64()).to_pylist()],
-                        pa.string())
-    elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        text = pa.array([None if v is None else f"X'{v.hex()}'" for v in column.to_pylist()], pa.string())
-    else:
-        text = pa.array([None if v is None else escape(v) for v in column.to_pylist()], pa.string())
-    return pc.fill_null(text, "NULL")
-
-
-def load_data_file(batch: pa.RecordBatch) -> pa.Buffer:
-    """``batch`` as LOAD DATA's default text format: tab-separated, one row a line, ``\\N`` for NULL, backslash escapes.
-
-    Every column is rendered by Arrow kernels, with no Python per row except for TIME values and the few decimals
-    Arrow writes with an exponent. Binary values are hex (the statement UNHEXes them), BIT values numbers.
-    """
-    columns = [pc.fill_null(_field_text(column), "\\N") for column in batch.columns]
-    joined = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
-    lines = pc.binary_join_element_wise(joined, "\n", "")
-    offsets = pa.Array.from_buffers(pa.int32(), lines.offset + len(lines) + 1, [None, lines.buffers()[1]])
-    return lines.buffers()[2][offsets[lines.offset].as_py():offsets[-1].as_py()]
-
-
-def _field_text(column: pa.Array) -> pa.Array:
-    kind = column.type
-    if pa.types.is_integer(kind) or pa.types.is_date(kind) or pa.types.is_timestamp(kind):
-        return pc.cast(column, pa.string())
-    if pa.types.is_floating(kind):
-        # float32 widened first, as for INSERT: the server reads the text as a double and narrows it again.
-        return pc.cast(pc.cast(column, pa.float64()), pa.string())
-    if pa.types.is_decimal(kind):
-        text = pc.cast(column, pa.string())
-        exponent = pc.match_substring(text, "E")
-        if pc.any(exponent).as_py():  # e.g. "-1E-30", "0E-30": written out in full, as the column holds it
-            fixed = [format(v, "f") for v in pc.filter(column, exponent).to_pylist()]
-            text = pc.replace_with_mask(text, exponent, pa.array(fixed, pa.string()))
-        return text
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        for special, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\0", "\\0")):
-            column = pc.replace_substring(column, special, escaped)
-        return column.cast(pa.string())
-    if pa.types.is_duration(kind):
-        return pa.array([_time_literal(v) for v in pc.cast(column, pa.int64()).to_pylist()], pa.string())
-    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        return _hex(column)
-    raise TypeError(f"no LOAD DATA text form for {kind}")
-
-
-def _hex(column: pa.Array) -> pa.Array:
-    """Binary values as lowercase hex text: the whole data buffer in one ``hex()``, the offsets doubled."""
-    column = column.cast(pa.large_binary())
-    validity, offsets_buffer, data_buffer = column.buffers()
-    offsets = pa.Array.from_buffers(pa.int64(), column.offset + len(column) + 1, [None, offsets_buffer])
-    end = offsets[-1].as_py()
-    digits = memoryview(data_buffer)[:end].hex().encode("ascii") if data_buffer is not None and end else b""
-    text = pa.LargeStringArray.from_buffers(len(column), pc.multiply(offsets, 2).buffers()[1], pa.py_buffer(digits),
-                                            validity, offset=column.offset)
-    return text.cast(pa.string())
-
-
-def _quoted(text: pa.Array) -> pa.Array:
-    """Text as single-quoted literals, escaped the way MySQL reads them without NO_BACKSLASH_ESCAPES."""
-    for special, escaped in (("\\", "\\\\"), ("'", "\\'"), ("\0", "\\0")):
-        text = pc.replace_substring(text, special, escaped)
-    return pc.binary_join_element_wise("'", text, "'", "")
-
-
-def _statement_chunks(rows: Sequence[str], limit: int) -> Iterator[str]:
-    """Rows joined with commas into pieces of about ``limit`` characters (a row larger than that goes alone)."""
-    start, size = 0, 0
-    for index, row in enumerate(rows):
-        if size and size + len(row) > limit:
-            yield ",".join(rows[start:index])
-            start, size = index, 0
-        size += len(row) + 1
-    if start < len(rows):
-        yield ",".join(rows[start:])
 
 
 def strip_definer(statement: str) -> str:
     """A CREATE TRIGGER/VIEW statement without its DEFINER clause, so that any user can run it."""
     return DEFINER.sub("", statement, count=1)
 
-
-def _integer(bits: int, *, signed: bool) -> pa.DataType:
-    if signed:
-        return {8: pa.int8(), 16: pa.int16(), 32: pa.int32(), 64: pa.int64()}[bits]
-    return {8: pa.uint8(), 16: pa.uint16(), 32: pa.uint32(), 64: pa.uint64()}[bits]
-
-
-def _time_literal(microseconds: int | None) -> str | None:
-    """A TIME value as MySQL reads it: sign, hours beyond 24 allowed, microseconds."""
-    if microseconds is None:
-        return None
-    sign = "-" if microseconds < 0 else ""
-    seconds, micros = divmod(abs(microseconds), 1_000_000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}"
-
-
-def _unreadable(table: TableInfo, rows: Sequence[Sequence[Any]], schema: pa.Schema) -> DumpFailedError:
-    """The error for a batch Arrow refused, naming the column and the first value it could not take."""
-    for index, (field, column) in enumerate(zip(schema, table.columns)):
-        for row in rows:
-            try:
-                pa.array([row[index]], type=field.type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                value = row[index]
-                if isinstance(value, str) and pa.types.is_temporal(field.type):
-                    return DumpFailedError(
-                        f"table {table.key}: column {column.name} holds {value!r}, a zero or partial date that is no "
-                        "date at all and cannot be stored exactly",
-                        hint=f"UPDATE the rows to NULL or a real date (e.g. WHERE {column.name} = {value!r}) and "
-                             "snapshot again")
-                return DumpFailedError(f"table {table.key}: column {column.name} ({column.sql_type}) holds {value!r}, "
-                                       f"which does not fit {field.type}")
-    return DumpFailedError(f"table {table.key}: a batch of rows could not be converted to Arrow")
-
-
-def _raw(conn: sa.Connection) -> Any:
-    return conn.connection.dbapi_connection
-
-
-def _execute(conn: sa.Connection, *statements: str) -> None:
-    """Run statements on the driver's cursor, so that ``%`` in identifiers needs no escaping."""
-    cursor = _raw(conn).cursor()
-    try:
-        for statement in statements:
-            cursor.execute(statement)
-    finally:
-        cursor.close()
-
-
-def _query(conn: sa.Connection, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-    """Rows of one query on the driver's cursor; ``sql`` must double any ``%`` when ``params`` are given."""
-    cursor = _raw(conn).cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-
-class MySQLRestoreSession(RestoreSession):
-    """A MariaDB/MySQL restore: DDL commits on its own, so what it does outside the data transaction is journaled.
-
-    Entering: the recovery journal is written (:mod:`seedkit.dialects.mysql.journal`), the schema of an empty target
-    created, every trigger of the database read in full and dropped (MySQL cannot disable one, and dropping inside the
-    transaction would commit it), then the data transaction opens. Its last statement records the counters and marks
-    the journal committed. After the commit the counters are set and the triggers recreated; after a rollback the
-    triggers are recreated (and a schema created for the restore dropped). Either way the journal is dropped last,
-    so a process killed anywhere leaves the journal for the next command to finish or undo the restore.
-    """
-
-    dialect: MySQLDialect
-
-    def __init__(self, dialect: BaseDialect, *, ddl: Sequence[str] | None = None) -> None:
-        super().__init__(dialect, ddl=ddl)
-        self.journal = journal.Journal(empty_before=ddl is not None)
-        self.counters: list[tuple[str, int]] = []
-        self._journaled = False
-        self._dropped: list[Trigger] = []
-
-    def begin(self) -> None:
-        # Closed after the data transaction ends (the stack unwinds in reverse).
-        admin = self._stack.enter_context(self.dialect._private_connection())
-        raw = _raw(admin)
-        if self.ddl is None:
-            self.journal.triggers = self.dialect.triggers(admin)
-        journal.write(raw, self.journal)
-        self._journaled = True
-        step("journal")
-        if self.ddl is not None:
-            self.dialect.create_schema(admin, self.ddl)
-            step("schema-created")
-            self.journal.triggers = self.dialect.triggers(admin)
-            journal.save(raw, self.journal, commit=True)
-        for trigger in self.journal.triggers:
-            _execute(admin, f"DROP TRIGGER {self.dialect.quote(trigger.name)}")
-            self._dropped.append(trigger)
-        self.conn = self._stack.enter_context(self.dialect.restore_transaction())
-
-    def set_sequences(self, tables: Sequence[TableInfo], per_table: dict[str, dict[str, Any]],
-                      sequences: Sequence[dict[str, Any]]) -> None:
-        self.counters = self.dialect.counters(tables, per_table)
-
-    def before_commit(self, error: BaseException | None) -> None:
-        if error is None:
-            self.journal.counters, self.journal.status = self.counters, journal.COMMITTED
-            journal.save(_raw(self.conn), self.journal, commit=False)
-
-    def after_commit(self) -> None:
-        # A fresh connection for the work after the transaction: the restore's own may be what broke.
-        with self.dialect._private_connection() as conn:
-            raw = _raw(conn)
-            try:
-                journal.apply_counters(raw, self.counters)
-                step("counters")
-            finally:
-                journal.recreate_triggers(raw, self.journal.triggers)
-            step("triggers-back")
-            journal.drop(raw)
-
-    def undo(self) -> None:
-        if not self._journaled:
-            return
-        with self.dialect._private_connection() as conn:
-            raw = _raw(conn)
-            if self.ddl is not None:
-                journal.drop_everything_but_the_journal(raw)
-            else:
-                journal.recreate_triggers(raw, self._dropped)
-            journal.drop(raw)
-
-
-MySQLDialect.session_class = MySQLRestoreSession

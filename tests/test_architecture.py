@@ -1,0 +1,119 @@
+"""The layout holds: imports only go down the layers, the import graph has no cycles, and only the dialects know
+which database they are talking to.
+
+Layers, lowest first (docs/architecture.md draws them): the base modules (errors, names, config, atomic, faults);
+the data model; the dialects; the engine; seeding; travel (store, rebuild, pins, diff); the bundled demo; the API;
+and the faces (the CLI, the pytest plugin and its test databases). A module may import its own layer and the ones
+below. Every import counts, including those inside functions (the lazy ones that keep start-up light); imports made
+only for type checking must go down the layers too, but may point back at a module that imports them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "seedkit"
+LAYERS = [
+    # The package itself is the public facade (its __version__ is base; it names the API lazily, by string).
+    ("base", ["seedkit.errors", "seedkit.names", "seedkit.config", "seedkit.atomic", "seedkit.faults", "seedkit.guard"]),
+    ("model", ["seedkit.model"]),
+    ("dialects", ["seedkit.dialects"]),
+    ("engine", ["seedkit.engine"]),
+    ("seeding", ["seedkit.seeding"]),
+    ("travel", ["seedkit.travel"]),
+    ("demo", ["seedkit.demo"]),
+    ("api", ["seedkit.api"]),
+    ("faces", ["seedkit.cli", "seedkit.pytest_plugin", "seedkit.testing", "seedkit.__main__"]),
+]
+DIALECT_NAMES = {"sqlite", "postgresql", "postgres", "mysql", "mariadb"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(path): path for path in sorted(ROOT.rglob("*.py"))}
+
+
+def layer(module: str) -> int:
+    for index, (_, prefixes) in enumerate(LAYERS):
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return index
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS in {__file__}")
+
+
+def imports(path: Path) -> tuple[set[str], set[str]]:
+    """(modules imported at run time, modules imported only for type checking) by ``path``, within seedkit."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only.update(id(child) for child in ast.walk(node))
+    runtime, typing = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found = {name for name in names if name in MODULES}
+        (typing if id(node) in typing_only else runtime).update(found)
+    return runtime, typing
+
+
+GRAPH = {name: imports(path) for name, path in MODULES.items()}
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULES) - {"seedkit"}))
+def test_imports_go_down_the_layers(module: str) -> None:
+    # seedkit/__init__.py is the public facade: it names the API lazily and imports it only for type checkers.
+    runtime, typing = GRAPH[module]
+    upward = sorted(name for name in (runtime | typing) - {"seedkit"} if layer(name) > layer(module))
+    assert not upward, f"{module} ({LAYERS[layer(module)][0]}) imports from higher layers: {upward}"
+
+
+def test_the_import_graph_has_no_cycles() -> None:
+    edges = {module: {name for name in runtime if name != module and name != "seedkit"}
+             for module, (runtime, _) in GRAPH.items()}
+    # A package's own __init__ is not an edge: importing seedkit.x.y imports seedkit.x first, and that is no cycle.
+    visiting, done, cycles = [], set(), []
+
+    def visit(module: str) -> None:
+        if module in done:
+            return
+        if module in visiting:
+            cycles.append(visiting[visiting.index(module):] + [module])
+            return
+        visiting.append(module)
+        for name in sorted(edges.get(module, ())):
+            visit(name)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(edges):
+        visit(module)
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(cycle) for cycle in cycles)
+
+
+@pytest.mark.parametrize("module", sorted(name for name in MODULES if not name.startswith("seedkit.dialects")))
+def test_only_the_dialects_ask_which_database_it_is(module: str) -> None:
+    # Comparing a dialect's name with a literal (`if dialect.name == "sqlite"`) is a dialect's job: elsewhere the
+    # difference is a dialect attribute, a dialect method, or a registry keyed by name.
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            literals = [part for part in [node.left, *node.comparators]
+                        if isinstance(part, ast.Constant) and part.value in DIALECT_NAMES]
+            literals += [element for part in node.comparators if isinstance(part, (ast.Tuple, ast.Set, ast.List))
+                         for element in part.elts if isinstance(element, ast.Constant) and element.value in DIALECT_NAMES]
+            if literals:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    assert not found, f"{module} tests for a database by name: {found}"
