@@ -107,7 +107,7 @@ def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Conf
     copy for the target's schema; ``"load"`` always loads; ``"clone"`` insists on a ready copy and says why there
     is none. When the metadata is here but the files are not, they are pulled from the configured store, else
     rebuilt from the metadata's generator recipe. ``locked`` refuses a snapshot whose content hash is not the one
-    pinned in seedkit.travel.pins. Another restore of the same database is waited for up to ``lock_timeout`` seconds.
+    pinned in seedkit.lock. Another restore of the same database is waited for up to ``lock_timeout`` seconds.
     """
     from seedkit.engine import restorer
 
@@ -313,7 +313,7 @@ def rebuild(name: str, *, config: Config | None = None, db: str | sa.Engine | No
 
 
 def lock(names: Sequence[str] = (), *, config: Config | None = None) -> LockReport:
-    """Pin the content hash of snapshots ``names`` (default: every snapshot in the metadata folder) in seedkit.travel.pins."""
+    """Pin the content hash of snapshots ``names`` (default: every snapshot in the metadata folder) in seedkit.lock."""
     config = config or load_config()
     chosen = list(names) or [path.stem for path in list_metadata(config.metadata_dir)]
     metas = [read_metadata(config.metadata_dir, name) for name in chosen]

@@ -98,7 +98,7 @@ class RebuildMismatchError(SeedkitError):
 
 
 class LockMismatchError(SeedkitError):
-    """A snapshot's content hash differs from the one pinned in seedkit.travel.pins."""
+    """A snapshot's content hash differs from the one pinned in seedkit.lock."""
 
 
 def first_line(exc: BaseException | None) -> str:

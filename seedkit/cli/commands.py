@@ -145,7 +145,7 @@ def snapshot(name: str, note: str | None, force: bool, schemas: tuple[str, ...],
 @click.option("--latest", is_flag=True, help="Restore the most recent snapshot (the default when NAME is omitted).")
 @click.option("--allow-drift", is_flag=True, help="Restore the common tables and columns when the schema differs.")
 @click.option("--allow-production", is_flag=True, help="Restore even though the target is marked as production.")
-@click.option("--locked", is_flag=True, help="Refuse a snapshot whose content hash is not the one in seedkit.travel.pins.")
+@click.option("--locked", is_flag=True, help="Refuse a snapshot whose content hash is not the one in seedkit.lock.")
 @strategy_options
 @common_options
 def restore(name: str | None, latest: bool, allow_drift: bool, allow_production: bool, locked: bool, strategy: str,
@@ -323,7 +323,7 @@ def rebuild(name: str, allow_production: bool) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @common_options
 def lock(names: tuple[str, ...]) -> None:
-    """Pin the content hash of snapshots NAME... (default: every snapshot) in seedkit.travel.pins."""
+    """Pin the content hash of snapshots NAME... (default: every snapshot) in seedkit.lock."""
     report = api.lock(names, config=_SETTINGS.config())
 
     def text() -> str:

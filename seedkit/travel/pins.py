@@ -1,4 +1,4 @@
-"""``seedkit.travel.pins``: the content hash CI must get for each snapshot name, tracked in git beside the metadata.
+"""``seedkit.lock``: the content hash CI must get for each snapshot name, tracked in git beside the metadata.
 
 ``metadata/NAME.json`` says what a snapshot *is*; the lock says which one a consumer agreed to use. Taking a snapshot
 again (``seedkit snapshot NAME --force``) changes the metadata but not the lock, so ``seedkit restore --locked``
@@ -16,7 +16,7 @@ from seedkit.atomic import write_text_atomically
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.errors import IntegrityError, LockMismatchError
 
-LOCK_FILE = "seedkit.travel.pins"
+LOCK_FILE = "seedkit.lock"
 FORMAT = "seedkit-lock/1"
 
 

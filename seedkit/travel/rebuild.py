@@ -170,7 +170,7 @@ def check_same_content(meta: SnapshotMetadata, fresh: SnapshotMetadata) -> None:
         tables=tables,
         hint=f"the seeds or the schema changed since it was taken; if the new data is intended, run "
              f"'{recipe_command(recipe)}' then 'seedkit snapshot {meta.name} --force' and commit "
-             f"metadata/{meta.name}.json (and run 'seedkit lock {meta.name}' if you use seedkit.travel.pins)",
+             f"metadata/{meta.name}.json (and run 'seedkit lock {meta.name}' if you use seedkit.lock)",
     )
 
 

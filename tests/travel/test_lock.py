@@ -1,4 +1,4 @@
-"""seedkit.travel.pins pins the content hash per snapshot name; restore --locked refuses anything else."""
+"""seedkit.lock pins the content hash per snapshot name; restore --locked refuses anything else."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .conftest import Project
 
 
 def _lock(project: Project) -> dict:
-    return json.loads((project.root / "seedkit.travel.pins").read_text(encoding="utf-8"))
+    return json.loads((project.root / "seedkit.lock").read_text(encoding="utf-8"))
 
 
 def test_lock_pins_every_snapshot_and_restore_locked_accepts_it(demo_phase_2: Project):
@@ -33,7 +33,7 @@ def test_restore_locked_refuses_a_snapshot_taken_again_with_other_data(demo_phas
     before = demo_phase_2.db.read_bytes()
     result = demo_phase_2.run("restore", "phase-2", "--locked")
     assert result.code == 1
-    assert "seedkit.travel.pins pins sha256:" in result.err and "seedkit lock phase-2" in result.err
+    assert "seedkit.lock pins sha256:" in result.err and "seedkit lock phase-2" in result.err
     assert demo_phase_2.db.read_bytes() == before
     assert demo_phase_2.run("restore", "phase-2").code == 0, "without --locked the lock is not consulted"
     demo_phase_2.ok("lock", "phase-2")
@@ -42,7 +42,7 @@ def test_restore_locked_refuses_a_snapshot_taken_again_with_other_data(demo_phas
 
 def test_restore_locked_refuses_a_snapshot_missing_from_the_lock(demo_phase_2: Project):
     result = demo_phase_2.run("restore", "phase-2", "--locked")
-    assert result.code == 1 and "is not in" in result.err and "seedkit.travel.pins" in result.err
+    assert result.code == 1 and "is not in" in result.err and "seedkit.lock" in result.err
 
 
 def test_locking_one_name_keeps_the_other_pins(demo_phase_2: Project):
@@ -61,6 +61,6 @@ def test_locking_one_name_keeps_the_other_pins(demo_phase_2: Project):
 
 
 def test_a_damaged_lock_file_is_refused_with_the_fix(demo_phase_2: Project):
-    (demo_phase_2.root / "seedkit.travel.pins").write_text("{not json", encoding="utf-8")
+    (demo_phase_2.root / "seedkit.lock").write_text("{not json", encoding="utf-8")
     result = demo_phase_2.run("restore", "phase-2", "--locked")
-    assert result.code == 1 and "seedkit.travel.pins cannot be read" in result.err and "seedkit lock" in result.err
+    assert result.code == 1 and "seedkit.lock cannot be read" in result.err and "seedkit lock" in result.err
