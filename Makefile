@@ -13,6 +13,8 @@ name ?=
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	@# The distribution was called seedkit before it became seedkit-db: an old install would shadow the command.
+	@$(BIN)/python -m pip uninstall --quiet --yes seedkit 2>/dev/null || true
 	@$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
