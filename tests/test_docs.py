@@ -29,7 +29,8 @@ URLs: ``postgresql://.../NAME`` and ``mysql://.../NAME`` in sh, python and toml 
   in the project at that point of the page. Other ``python`` blocks are executed there, in process.
 ``yaml`` (CI workflows): not run; the seedkit, pytest and pip commands of each ``run:`` step are checked (a seedkit
   command line parses, the pytest plugin has each ``--seedkit-*`` option, the extras exist).
-``console``, ``text``, and ``toml`` without a path: sample output, usage lines, fragments of configuration; not run.
+``console``, ``text``, ``mermaid`` and ``toml`` without a path: sample output, usage lines, diagrams, fragments of
+configuration; not run.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from seedkit.seeding import seed, verify_password
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PAGES = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
-LANGUAGES = {"sh", "python", "toml", "yaml", "console", "text"}
+LANGUAGES = {"sh", "python", "toml", "yaml", "console", "text", "mermaid"}
 FENCE = re.compile(r"^([ \t]*)```(\S*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)
 SERVER_URL = re.compile(r"\b(postgresql|mysql)://[^\s\"'/]+/(\w+)")
 FILE_HEADER = re.compile(r"#\s*([\w.-]+(?:/[\w.-]+)*\.(?:py|toml))\s*$")
