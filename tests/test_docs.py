@@ -30,7 +30,7 @@ URLs: ``postgresql://.../NAME`` and ``mysql://.../NAME`` in sh, python and toml 
 ``yaml`` (CI workflows): not run; the seedkit, pytest and pip commands of each ``run:`` step are checked (a seedkit
   command line parses, the pytest plugin has each ``--seedkit-*`` option, the extras exist).
 ``console``, ``text``, ``mermaid`` and ``toml`` without a path: sample output, usage lines, diagrams, fragments of
-configuration; not run.
+  configuration; not run.
 """
 
 from __future__ import annotations
