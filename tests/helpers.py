@@ -83,7 +83,7 @@ def decision_for(url: str, name: str, config: Config) -> Any:
     """What a restore of snapshot ``name`` into ``url`` would do (clone or load, and why), decided without
     SQLAlchemy, under the target's lock; nothing is changed."""
     from seedkit.engine.metadata import read_metadata
-    from seedkit.engine.plan import decide
+    from seedkit.engine.decision import decide
     from seedkit.engine.ready import ready_store
     from seedkit.engine.restorer import held_target
 

@@ -3,7 +3,7 @@
 1. **Lock** the target (:mod:`seedkit.engine.exclusive`): one restore per database at a time.
 2. **Recover**: finish or undo what an interrupted restore of this target left (a journal on MariaDB/MySQL, a hot
    journal on SQLite, temporary databases on PostgreSQL, half-made ready copies), and say what was done.
-3. **Decide** (:func:`seedkit.engine.plan.decide`): clone a ready copy only where the result is the one a load would
+3. **Decide** (:func:`seedkit.engine.decision.decide`): clone a ready copy only where the result is the one a load would
    give, else load; the decision carries its reason into the report.
 4. **Resolve and verify** the files (local, pulled from the store, or rebuilt): a clone trusts a ready copy's record of
    the files' size, mtime and inode, and verifies their checksums again when anything changed, so a damaged or
@@ -29,7 +29,7 @@ from seedkit.dialects.kinds import kind_of
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT, TargetLock, hold
 from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
-from seedkit.engine.plan import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
+from seedkit.engine.decision import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.ready import ReadyStore, file_stats, files_unchanged, now, ready_store
 from seedkit.model.ready_copy import ReadyCopy, ready_key

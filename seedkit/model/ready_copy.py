@@ -39,7 +39,7 @@ class ReadyCopy:
     files: dict[str, list[int]] | None = None
     # The target it was made from: Target.key (SQLite) or the database's name (PostgreSQL).
     target: str | None = None
-    # What a restore of the snapshot writes besides the schema (see plan.snapshot_identity); the key is made of it.
+    # What a restore of the snapshot writes besides the schema (see engine.decision.snapshot_identity); the key is made of it.
     identity: str | None = None
     # sha256 of the snapshot's schema.sql, for a copy whose load created the schema in an empty target: only the same
     # schema file creates the same schema objects.
@@ -77,7 +77,7 @@ LABEL_FIELDS = tuple(f.name for f in dataclasses.fields(ReadyCopy))
 
 
 def ready_key(identity: str, catalog_signature: str) -> str:
-    """A short, stable name for the ready copy of this data (``plan.snapshot_identity``) under this catalog."""
+    """A short, stable name for the ready copy of this data (``engine.decision.snapshot_identity``) under this catalog."""
     return hashlib.sha256(f"{identity}\n{catalog_signature}".encode("utf-8")).hexdigest()[:20]
 
 
