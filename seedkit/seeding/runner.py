@@ -11,13 +11,14 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config, describe_url
 from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.engine.identity import restart_identities
+from seedkit.engine.progress import Progress, ProgressEvent
 from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
 from seedkit.seeding.areas import Area
 from seedkit.seeding.context import AreaContext, Credentials, RunContext
@@ -25,17 +26,6 @@ from seedkit.seeding.enrichers import Gap
 from seedkit.seeding.seeds import DEFAULT_SEEDS_MODULE, Seeds, load_seeds
 
 DEFAULT_SEED = 0
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One step of a run, for progress display: ``stage`` is start, done, skipped or failed."""
-
-    area: str
-    stage: str
-    rows: int = 0
-    seconds: float = 0.0
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +61,7 @@ class SeedReport:
 
 def seed(db: str | Engine, *, config: Config | None = None, profile: str | None = None, areas: Sequence[str] = (),
          phase: int | None = None, seed: int = DEFAULT_SEED, clear: bool = True, audit: bool = False,
-         allow_production: bool = False, progress: Callable[[ProgressEvent], None] | None = None,
+         allow_production: bool = False, progress: Progress | None = None,
          environ: Mapping[str, str] | None = None) -> SeedReport:
     """Fill ``db`` (a URL or Engine) with the configured seeds; the same ``seed`` always gives the same data.
 
@@ -119,14 +109,14 @@ def seed(db: str | Engine, *, config: Config | None = None, profile: str | None 
                 if blocked:
                     failed.add(area.name)
                     skipped.append(f"{area.name}: skipped because {', '.join(blocked)} did not run")
-                    _emit(progress, ProgressEvent(area.name, "skipped", message=skipped[-1]))
+                    _emit(progress, ProgressEvent("seed", "skipped", area=area.name, message=skipped[-1]))
                     continue
                 try:
                     written, note = _run_area(engine, seeds, run, area, clear, progress)
                 except Exception as exc:  # seed code is user code: report any failure against its area and go on
                     failed.add(area.name)
                     errors.append(f"{area.name}: {_describe(exc)}")
-                    _emit(progress, ProgressEvent(area.name, "failed", message=errors[-1]))
+                    _emit(progress, ProgressEvent("seed", "failed", area=area.name, message=errors[-1]))
                     continue
                 for table, rows in written.items():
                     created[table] = created.get(table, 0) + rows
@@ -139,9 +129,9 @@ def seed(db: str | Engine, *, config: Config | None = None, profile: str | None 
 
 
 def _run_area(engine: Engine, seeds: Seeds, run: RunContext, area: Area, clear: bool,
-              progress: Callable[[ProgressEvent], None] | None) -> tuple[dict[str, int], str | None]:
+              progress: Progress | None) -> tuple[dict[str, int], str | None]:
     started = time.perf_counter()
-    _emit(progress, ProgressEvent(area.name, "start"))
+    _emit(progress, ProgressEvent("seed", "start", area=area.name))
     written: dict[str, int] = {}
 
     def count(table: str, rows: int) -> None:
@@ -161,7 +151,8 @@ def _run_area(engine: Engine, seeds: Seeds, run: RunContext, area: Area, clear: 
                 area.build(AreaContext(run, connection, metadata, count))
         for enricher in area.enrichers:
             count(enricher.child, enricher.top_up(connection, metadata, run))
-    _emit(progress, ProgressEvent(area.name, "done", sum(written.values()), time.perf_counter() - started))
+    _emit(progress, ProgressEvent("seed", "done", area=area.name, rows=sum(written.values()),
+                                  seconds=time.perf_counter() - started))
     return written, note
 
 
@@ -211,7 +202,7 @@ def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, SeedkitError) else f"{type(exc).__name__}: {exc}"
 
 
-def _emit(progress: Callable[[ProgressEvent], None] | None, event: ProgressEvent) -> None:
+def _emit(progress: Progress | None, event: ProgressEvent) -> None:
     if progress is not None:
         progress(event)
 
