@@ -7,10 +7,20 @@ from typing import Mapping
 from seedkit.config import Config
 from seedkit.errors import ProductionGuardError
 
+OVERRIDE_HINT = "pass --allow-production (allow_production=True) if you really mean it"
 
-def refuse_production(config: Config, action: str, *, allow: bool, environ: Mapping[str, str] | None = None) -> None:
-    """Raise ProductionGuardError when ``config`` points at production and ``allow`` is false."""
+
+def refuse_production(config: Config, action: str, *, allow: bool, environ: Mapping[str, str] | None = None,
+                      url: str | None = None) -> None:
+    """Raise ProductionGuardError when the target is marked as production and ``allow`` is false.
+
+    The target is ``config.database_url``, or ``url`` when the caller writes elsewhere (an Engine it was given);
+    ``url`` is then what the protected patterns are matched against and what the message names, so pass it with
+    the password hidden. ``environ`` (default ``os.environ``) supplies SEEDKIT_ENV / APP_ENV / ENV.
+    """
+    if url is not None:
+        config = config.with_overrides(database_url=url)
     reason = config.is_production(environ)
     if reason and not allow:
-        raise ProductionGuardError(f"refusing to {action}: the target is marked as production ({reason})",
-                                   hint="pass --allow-production if you really mean it")
+        target = f"{action} {url}: it is" if url is not None else f"{action}: the target is"
+        raise ProductionGuardError(f"refusing to {target} marked as production ({reason})", hint=OVERRIDE_HINT)

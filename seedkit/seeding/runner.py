@@ -19,7 +19,8 @@ from seedkit.config import Config, describe_url
 from seedkit.dialects.connect import database_errors, open_engine
 from seedkit.engine.identity import restart_identities
 from seedkit.engine.progress import Progress, ProgressEvent
-from seedkit.errors import ProductionGuardError, SeedError, SeedkitError
+from seedkit.errors import SeedError, SeedkitError
+from seedkit.guard import refuse_production
 from seedkit.seeding.areas import Area
 from seedkit.seeding.context import AreaContext, Credentials, RunContext
 from seedkit.seeding.enrichers import Gap
@@ -92,7 +93,7 @@ def seed(db: str | Engine, *, config: Config | None = None, profile: str | None 
         # Failures reaching the database (wrong URL, missing database) are one clear error; failures inside an
         # area are caught per area below and reported in the summary.
         with database_errors(engine, "seeding", SeedError):
-            _guard_production(config, engine, env, allow_production)
+            refuse_production(config, "seed", allow=allow_production, environ=env, url=describe_url(engine))
             skipped = [f"{a.name}: phase {a.phase} is after phase {phase}" for a in selected if a not in planned]
             if audit:
                 gaps = _audit(engine, seeds, planned)
@@ -183,14 +184,6 @@ def _clear(engine: Engine, seeds: Seeds, planned: list[Area]) -> None:
 
 def _has_rows(connection: Any, table: Any) -> bool:
     return bool(connection.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar())
-
-
-def _guard_production(config: Config, engine: Engine, environ: Mapping[str, str], allow: bool) -> None:
-    url = describe_url(engine)
-    reason = config.with_overrides(database_url=url).is_production(environ)
-    if reason and not allow:
-        raise ProductionGuardError(f"refusing to seed {url}: it is marked as production ({reason})",
-                                   hint="pass --allow-production (allow_production=True) if you really mean it")
 
 
 def _connect(url: str) -> Engine:
