@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from seedkit.errors import DumpFailedError
-from seedkit.model.arrow import MAX_DECIMAL128_PRECISION
+from seedkit.model.arrow import MAX_DECIMAL128_PRECISION, buffer_of, join_element_wise
 from seedkit.model.tables import TableInfo
 
 MAX_DECIMAL256_PRECISION = 76
@@ -69,8 +69,9 @@ def row_literals(batch: pa.RecordBatch, escape: Callable[[Any], str]) -> list[st
     values by Python, where Arrow's text form would not be read back exactly.
     """
     literals = [_column_literals(column, escape) for column in batch.columns]
-    joined = pc.binary_join_element_wise(*literals, ",") if len(literals) > 1 else literals[0]
-    return pc.binary_join_element_wise("(", joined, ")", "").to_pylist()
+    joined = join_element_wise(*literals, ",") if len(literals) > 1 else literals[0]
+    # No row is NULL: every column's NULLs are the literal NULL by now, which to_pylist's type cannot know.
+    return cast("list[str]", join_element_wise("(", joined, ")", "").to_pylist())
 
 
 def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array:
@@ -81,7 +82,7 @@ def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array
         # float32 widened first: its shortest text, read as a double and narrowed again, could round differently.
         text = pc.cast(pc.cast(column, pa.float64()), pa.string())
         # An exponent makes it a float literal; "-0" alone would be the integer 0 and lose its sign.
-        text = pc.if_else(pc.match_substring(text, "e"), text, pc.binary_join_element_wise(text, "e0", ""))
+        text = pc.if_else(pc.match_substring(text, "e"), text, join_element_wise(text, "e0", ""))
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = _quoted(column)
     elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
@@ -93,7 +94,7 @@ def _column_literals(column: pa.Array, escape: Callable[[Any], str]) -> pa.Array
         text = pa.array([None if v is None else f"X'{v.hex()}'" for v in column.to_pylist()], pa.string())
     else:
         text = pa.array([None if v is None else escape(v) for v in column.to_pylist()], pa.string())
-    return pc.fill_null(text, "NULL")
+    return text.fill_null("NULL")
 
 
 def load_data_file(batch: pa.RecordBatch) -> pa.Buffer:
@@ -102,11 +103,11 @@ def load_data_file(batch: pa.RecordBatch) -> pa.Buffer:
     Every column is rendered by Arrow kernels, with no Python per row except for TIME values and the few decimals
     Arrow writes with an exponent. Binary values are hex (the statement UNHEXes them), BIT values numbers.
     """
-    columns = [pc.fill_null(_field_text(column), "\\N") for column in batch.columns]
-    joined = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
-    lines = pc.binary_join_element_wise(joined, "\n", "")
+    columns = [_field_text(column).fill_null("\\N") for column in batch.columns]
+    joined = join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
+    lines = join_element_wise(joined, "\n", "")
     offsets = pa.Array.from_buffers(pa.int32(), lines.offset + len(lines) + 1, [None, lines.buffers()[1]])
-    return lines.buffers()[2][offsets[lines.offset].as_py():offsets[-1].as_py()]
+    return buffer_of(lines, 2)[offsets[lines.offset].as_py():offsets[-1].as_py()]
 
 
 def _field_text(column: pa.Array) -> pa.Array:
@@ -141,7 +142,7 @@ def _hex(column: pa.Array) -> pa.Array:
     offsets = pa.Array.from_buffers(pa.int64(), column.offset + len(column) + 1, [None, offsets_buffer])
     end = offsets[-1].as_py()
     digits = memoryview(data_buffer)[:end].hex().encode("ascii") if data_buffer is not None and end else b""
-    text = pa.LargeStringArray.from_buffers(len(column), pc.multiply(offsets, 2).buffers()[1], pa.py_buffer(digits),
+    text = pa.LargeStringArray.from_buffers(len(column), buffer_of(pc.multiply(offsets, 2), 1), pa.py_buffer(digits),
                                             validity, offset=column.offset)
     return text.cast(pa.string())
 
@@ -150,7 +151,7 @@ def _quoted(text: pa.Array) -> pa.Array:
     """Text as single-quoted literals, escaped the way MySQL reads them without NO_BACKSLASH_ESCAPES."""
     for special, escaped in (("\\", "\\\\"), ("'", "\\'"), ("\0", "\\0")):
         text = pc.replace_substring(text, special, escaped)
-    return pc.binary_join_element_wise("'", text, "'", "")
+    return join_element_wise("'", text, "'", "")
 
 
 def statement_chunks(rows: Sequence[str], limit: int) -> Iterator[str]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from seedkit.dialects.postgresql.csv_copy import UTC_ZONES, pipelined
+from seedkit.model.arrow import buffer_of, join_element_wise
 from seedkit.model.tables import ColumnInfo
 from seedkit.errors import IntegrityError
 
@@ -74,14 +75,14 @@ def binary_encoder(columns: Sequence[ColumnInfo], schema: pa.Schema) -> Callable
             except ValueError as exc:  # pyarrow.ArrowInvalid too
                 raise IntegrityError(f"column {name}: {exc}",
                                      hint="the file is damaged; take the snapshot again") from exc
-        rows = pc.binary_join_element_wise(*pieces, _EMPTY, null_handling="replace", null_replacement=b"")
+        rows = join_element_wise(*pieces, _EMPTY, null_handling="replace", null_replacement=b"")
         offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]], offset=rows.offset)
-        return memoryview(rows.buffers()[2])[offsets[0].as_py():offsets[-1].as_py()]
+        return memoryview(buffer_of(rows, 2))[offsets[0].as_py():offsets[-1].as_py()]
 
     return encode
 
 
-def batches_to_binary(batches: Iterator[pa.RecordBatch],
+def batches_to_binary(batches: Iterable[pa.RecordBatch],
                       encode: Callable[[pa.RecordBatch], memoryview]) -> Iterator[bytes | memoryview]:
     """The whole binary COPY stream: signature, the batches' rows encoded in a worker thread while the previous
     block is sent (see ``pipelined``), trailer."""
@@ -109,6 +110,7 @@ def _field_encoder(sql_type: str, arrow: pa.DataType) -> FieldEncoder | None:
 
 
 def _fixed_width(array: pa.Array) -> Pieces:
+    values: pa.Array
     if pa.types.is_boolean(array.type):
         values = array.cast(pa.int8())
     elif pa.types.is_date32(array.type):
@@ -140,7 +142,8 @@ def _numeric(array: pa.Array) -> Pieces:
     if largest is not None and largest >= 10 ** precision:
         raise ValueError(f"{largest} (unscaled) has more than the {precision} digits of {kind}")
     magnitude = pc.multiply(magnitude, 10 ** padding)
-    sign = pc.if_else(pc.less(unscaled, 0), pa.scalar(0x4000, pa.int16()), pa.scalar(0, pa.int16()))
+    negative = pc.less(unscaled, pa.scalar(0, pa.int64()))
+    sign = pc.if_else(negative, pa.scalar(0x4000, pa.int16()), pa.scalar(0, pa.int16()))
     head = b"".join(n.to_bytes(2, "big", signed=True) for n in (ndigits, ndigits - fraction_digits - 1))
     pieces: Pieces = [pa.scalar(head, pa.binary()), _big_endian(sign),
                       pa.scalar(scale.to_bytes(2, "big"), pa.binary())]
@@ -148,12 +151,14 @@ def _numeric(array: pa.Array) -> Pieces:
         above = pc.divide(magnitude, 10_000 ** (ndigits - 1 - index))
         digit = pc.subtract(above, pc.multiply(pc.divide(above, 10_000), 10_000)).cast(pa.int16())
         pieces.append(_big_endian(digit))
-    return _with_length(array, pc.binary_join_element_wise(*pieces, _EMPTY), 8 + 2 * ndigits)
+    return _with_length(array, join_element_wise(*pieces, _EMPTY), 8 + 2 * ndigits)
 
 
 def _variable(array: pa.Array, prefix: bytes) -> Pieces:
-    data = array.cast(pa.binary())
-    lengths = pc.add(pc.binary_length(data), len(prefix)).cast(pa.int32())
+    # Arrow returns a BinaryArray; pyarrow-stubs type cast's result as the generic Array, which binary_length's
+    # overloads do not take.
+    data = cast(pa.BinaryArray, array.cast(pa.binary()))
+    lengths: pa.Array = pc.add(pc.binary_length(data), len(prefix)).cast(pa.int32())
     if array.null_count:
         lengths = lengths.fill_null(-1)
     pieces: Pieces = [_big_endian(lengths)]
@@ -185,4 +190,4 @@ def _big_endian(values: pa.Array) -> pa.Array:
 
 @functools.lru_cache(maxsize=16)
 def _offsets(count: int, width: int) -> pa.Buffer:
-    return pa.array(range(0, (count + 1) * width, width), pa.int32()).buffers()[1]
+    return buffer_of(pa.array(range(0, (count + 1) * width, width), pa.int32()), 1)

@@ -15,17 +15,21 @@ import binascii
 import io
 import queue
 import threading
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+
+from seedkit.model.arrow import buffer_of, join_element_wise
 
 # Batches (or CSV blocks) waiting between the two threads: enough to keep both busy, few enough to bound memory.
 PIPELINE_DEPTH = 2
 _DONE = object()
 # Zones whose wall time is UTC's (what seedkit writes for timestamptz); other zones print with their offset.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "+00:00"})
+_Item = TypeVar("_Item")
+_Converted = TypeVar("_Converted")
 
 
 # ---------------------------------------------------------------------------------------------------- dump
@@ -77,7 +81,7 @@ def unhex_bytea(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 # ---------------------------------------------------------------------------------------------------- restore
 
 
-def batches_to_csv(batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
+def batches_to_csv(batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     """COPY CSV blocks for the batches, encoded in a worker thread while the previous block is sent."""
     return pipelined(batches, csv_bytes)
 
@@ -110,7 +114,7 @@ def hex_bytea(column: pa.Array) -> pa.Array:
     digits = pa.Array.from_buffers(pa.string(), len(binary), [_validity(binary), _buffer(pc.multiply(offsets, 2)),
                                                               pa.py_buffer(binascii.hexlify(_data(binary, offsets)))],
                                    null_count=binary.null_count)
-    return pc.binary_join_element_wise("\\x", digits, "")
+    return join_element_wise("\\x", digits, "")
 
 
 def _offsets(array: pa.Array) -> pa.Array:
@@ -119,7 +123,7 @@ def _offsets(array: pa.Array) -> pa.Array:
 
 def _data(array: pa.Array, offsets: pa.Array) -> bytes | memoryview:
     end = offsets[-1].as_py()
-    return memoryview(array.buffers()[2])[:end] if end else b""
+    return memoryview(buffer_of(array, 2))[:end] if end else b""
 
 
 def _validity(array: pa.Array) -> pa.Buffer | None:
@@ -127,13 +131,13 @@ def _validity(array: pa.Array) -> pa.Buffer | None:
 
 
 def _buffer(int32s: pa.Array) -> pa.Buffer:
-    return int32s.cast(pa.int32()).buffers()[1]
+    return buffer_of(int32s.cast(pa.int32()), 1)
 
 
 # ---------------------------------------------------------------------------------------------------- pipeline
 
 
-def pipelined(items: Iterator[Any], convert: Callable[[Any], Any]) -> Iterator[Any]:
+def pipelined(items: Iterable[_Item], convert: Callable[[_Item], _Converted]) -> Iterator[_Converted]:
     """``convert(item)`` for each item, computed in a worker thread up to ``PIPELINE_DEPTH`` items ahead.
 
     ``items`` is consumed in the worker too, so reading (Parquet decoding) overlaps with the caller's work. An
