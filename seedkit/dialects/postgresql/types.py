@@ -8,7 +8,7 @@ every type PostgreSQL can parse back round-trips, user types included.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # TableInfo.extra key: the (column, type name) pairs whose RANGE_PROBES have not run yet
 PROBES_KEY = "range_probes"
 
+
+# ColumnInfo.extra "identity": how the column is an identity column (GENERATED ALWAYS or BY DEFAULT)
+IdentityKind = Literal["always", "by default"]
 
 # (primary key, foreign keys, unique constraints) of one table
 Keys = tuple[tuple[str, ...], tuple[ForeignKeyInfo, ...], tuple[tuple[str, ...], ...]]
@@ -157,7 +160,8 @@ def reflect_tables(dialect: PostgreSQLDialect, conn: sa.Connection, refs: Sequen
         arrow = arrow_type_for_pg(typname, builtin, typmod)
         extra: list[tuple[str, Any]] = []
         if identity:
-            extra.append(("identity", "always" if identity == "a" else "by default"))
+            identity_kind: IdentityKind = "always" if identity == "a" else "by default"
+            extra.append(("identity", identity_kind))
         select = None
         if arrow is None:
             arrow, select = pa.string(), f"{dialect.quote(name)}::text"
@@ -170,8 +174,8 @@ def reflect_tables(dialect: PostgreSQLDialect, conn: sa.Connection, refs: Sequen
     for ref in refs:
         oid = oids[ref]
         primary_key, foreign_keys, unique = keys.get(oid, ((), (), ()))
-        extra = ((PROBES_KEY, tuple(probes[oid])),) if probes[oid] else ()
-        result.append(TableInfo(ref, tuple(columns[oid]), primary_key, foreign_keys, unique, extra))
+        table_extra = ((PROBES_KEY, tuple(probes[oid])),) if probes[oid] else ()
+        result.append(TableInfo(ref, tuple(columns[oid]), primary_key, foreign_keys, unique, table_extra))
     return result
 
 

@@ -45,7 +45,7 @@ class SQLiteDialect(BaseDialect):
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
-            raw = conn.connection.driver_connection
+            raw = _raw(conn)
             previous = raw.isolation_level
             # pysqlite opens transactions lazily and never around DDL; we manage BEGIN/COMMIT ourselves instead.
             raw.isolation_level = None
@@ -112,6 +112,8 @@ class SQLiteDialect(BaseDialect):
         columns = []
         for name, sql_type, nullable in declared:
             kinds = storage[name]
+            arrow: pa.DataType
+            extra: tuple[tuple[str, Any], ...]
             if len(kinds) > 1:
                 arrow, extra = MIXED_TYPE, (("mixed", True),)
             else:
@@ -288,7 +290,10 @@ def _has_sqlite_sequence(raw: sqlite3.Connection) -> bool:
 
 
 def _raw(conn: sa.Connection) -> sqlite3.Connection:
-    return conn.connection.driver_connection
+    raw = conn.connection.driver_connection
+    # None only for a pooled connection already invalidated or detached, which an open sa.Connection never holds.
+    assert raw is not None, "the connection's driver connection is gone"
+    return raw
 
 
 def _affinity_type(declared: str) -> pa.DataType:
