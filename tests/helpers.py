@@ -99,11 +99,11 @@ def decision_for(url: str, name: str, config: Config) -> Any:
 # Imports the CLI first, then waits for the go file: processes started together then reach the target's lock within
 # milliseconds of each other, instead of as far apart as their interpreters' start-up times.
 _CLI_AFTER_GO = ("import os, sys, time\n"
-                 "import seedkit.cli.commands\n"
+                 "import seedkit.cli\n"
                  "go = os.environ['SEEDKIT_TEST_GO']\n"
                  "while not os.path.exists(go):\n"
                  "    time.sleep(0.002)\n"
-                 "seedkit.cli.commands.main(sys.argv[1:])\n")
+                 "seedkit.cli.main(sys.argv[1:])\n")
 
 
 def cli_args(url: str, config: Config, *args: str) -> list[str]:

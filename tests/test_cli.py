@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from seedkit.cli.commands import cli, main
+from seedkit.cli import cli, main
 
 
 @pytest.fixture

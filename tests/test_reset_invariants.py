@@ -59,7 +59,7 @@ def reset_target(cloning: Backend, database_factory: Any, cases: tuple[Config, A
 
 
 def restore_cli(url: str, config: Config, *args: str) -> tuple[int, str, str]:
-    """``seedkit restore cases ARGS`` through ``seedkit.cli.commands.main``, from the project root of ``config``."""
+    """``seedkit restore cases ARGS`` through ``seedkit.cli.main``, from the project root of ``config``."""
     here = os.getcwd()
     os.chdir(config.root)  # the CLI's cache folder is the project's: the one the ready copies are in
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import IO, Sequence
 
 from seedkit.engine.progress import ProgressEvent
@@ -83,3 +84,11 @@ class SeedProgressView:
         else:
             self.stream.write(f"\r\033[Kseed {area}: {stage} {message}\n")
         self.stream.flush()
+
+
+def relative_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (as the user would type it), else whole."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

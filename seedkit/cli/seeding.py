@@ -1,0 +1,75 @@
+"""The ``seed`` command: fill the database from the seeds module, or show its plan."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from seedkit import api
+from seedkit.cli.options import Settings, common_options, lock_timeout_option, pass_settings
+from seedkit.cli.output import human_seconds, render_table
+
+if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a command seeds
+    from seedkit.seeding.plan import Plan
+    from seedkit.seeding.runner import SeedReport
+
+
+@click.command()
+@click.option("--profile", help="Profile: how much of each thing (minimal, standard, full, load, or your own).")
+@click.option("--area", "areas", multiple=True, metavar="ID", help="Only this area and the areas it requires (repeatable).")
+@click.option("--phase", type=click.IntRange(min=1), help="Run phases 1..N only.")
+@click.option("--seed", "seed_value", type=int, default=None, help="Random seed: the same seed gives the same data.")
+@click.option("--no-clear", is_flag=True, help="Keep existing data and fill the gaps (fixtures, enrichers).")
+@click.option("--audit", is_flag=True, help="Write nothing; list every gap the enrichers would fill.")
+@click.option("--list", "list_plan", is_flag=True, help="Show areas, phases, dependencies and profiles.")
+@click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
+@lock_timeout_option
+@common_options
+@pass_settings
+def seed(settings: Settings, profile: str | None, areas: tuple[str, ...], phase: int | None, seed_value: int | None,
+         no_clear: bool, audit: bool, list_plan: bool, allow_production: bool, lock_timeout: float) -> None:
+    """Fill the database with deterministic, realistic data from the seeds module (default: the clinic demo)."""
+    config = settings.config()
+    if list_plan:
+        plan = api.describe_seeds(config=config)
+        settings.emit(plan.to_dict(), lambda: plan_text(plan))
+        return
+    report = api.seed(None, config=config, profile=profile, areas=areas, phase=phase, seed=seed_value,
+                      clear=not no_clear, audit=audit, allow_production=allow_production,
+                      progress=settings.seed_progress(), lock_timeout=lock_timeout)
+    settings.notice_recovered(report.recovered)
+    settings.emit(report.to_dict(), lambda: seed_text(report, audit=audit))
+    if not report.ok:
+        sys.exit(1)
+
+
+def seed_text(report: SeedReport, *, audit: bool) -> str:
+    """A seeding run in words: rows per table and the rate, or the gaps an audit found."""
+    if audit:
+        if not report.gaps:
+            return "audit: no gaps"
+        return "audit: " + f"{len(report.gaps)} gap(s)\n" + "\n".join(f"  {gap}" for gap in report.gaps)
+    rows = [[table, f"{count:,}"] for table, count in report.created.items()]
+    lines = [render_table(["TABLE", "CREATED"], rows) if rows else "nothing to create"]
+    total = sum(report.created.values())
+    rate = f", {total / report.seconds:,.0f} rows/s" if report.seconds > 0 and total else ""
+    lines.append(f"seeded profile {report.profile} (seed {report.seed}): {total:,} rows in "
+                 f"{human_seconds(report.seconds)}{rate}")
+    lines += [f"skipped {line}" for line in report.skipped]
+    lines += [f"error {line}" for line in report.errors]
+    return "\n".join(lines)
+
+
+def plan_text(plan: Plan) -> str:
+    rows = [[a.phase, a.name, ", ".join(a.requires) or "-", ", ".join(a.tables), "; ".join(a.rules)] for a in plan.areas]
+    lines = [f"seeds: {plan.seeds}", "", render_table(["PHASE", "AREA", "REQUIRES", "TABLES", "RULES"], rows), ""]
+    names = sorted({key for counts in plan.profiles.values() for key in counts})
+    profile_rows = [[name] + [f"{plan.profiles[p].get(name, 0):,}" for p in plan.profiles] for name in names]
+    lines.append(render_table(["COUNT"] + [p + (" (default)" if p == plan.default_profile else "") for p in plan.profiles],
+                              profile_rows))
+    return "\n".join(lines)
+
+
+COMMANDS = (seed,)
