@@ -17,6 +17,8 @@ MAX_DECIMAL128_PRECISION = 38
 # An Arrow array of any type, with no Any in it: pyarrow-stubs make arrays generic over their scalar type, and
 # covariant, so every array is one of these.
 ArrowArray: TypeAlias = "pa.Array[pa.Scalar[pa.DataType]]"
+# A column as a record batch holds it (an array) or as a table does (a chunked array).
+ArrowColumn: TypeAlias = "ArrowArray | pa.ChunkedArray[pa.Scalar[pa.DataType]]"
 # What binary_join_element_wise does with a NULL part: the row becomes NULL, the part is left out, or replaced.
 JoinNulls = Literal["emit_null", "skip", "replace"]
 _Joined = TypeVar("_Joined", bound=ArrowArray)
