@@ -118,3 +118,13 @@ def test_only_the_dialects_ask_which_database_it_is(module: str) -> None:
             if literals:
                 found.append(f"line {node.lineno}: {ast.unparse(node)}")
     assert not found, f"{module} tests for a database by name: {found}"
+
+
+MAX_LINES = 450
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_modules_stay_small_enough_to_read(module: str) -> None:
+    # Past ~450 lines a module holds more than one role: split it by role, as dialects/postgresql/ is.
+    lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module} has {lines} lines (at most {MAX_LINES}): split it by role"
