@@ -101,6 +101,16 @@ class LockMismatchError(SeedkitError):
     """A snapshot's content hash differs from the one pinned in seedkit.lock."""
 
 
+# The distribution on PyPI: ``seedkit`` there is another project, so an install line must name this one.
+DISTRIBUTION = "seedkit-db"
+
+
+def install_hint(extra: str) -> str:
+    """The hint for a missing optional dependency: the pip line that installs the distribution with ``extra``
+    (``postgresql``, ``postgresql-psycopg``, ``mysql`` or ``s3``)."""
+    return f"pip install '{DISTRIBUTION}[{extra}]'"
+
+
 def first_line(exc: BaseException | None) -> str:
     """The first line of an exception's message (a driver's errors run on for several), else its type's name."""
     text = str(exc).strip() if exc is not None else ""

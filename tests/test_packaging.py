@@ -92,8 +92,6 @@ def test_postgresql_snapshot_and_restore_work_when_adbc_is_not_installed(
 
 
 # README.md and docs/ are checked by test_docs.py (check_pip_install); nothing runs the hints in the code.
-@pytest.mark.xfail(strict=True, reason="the error hints in seedkit/ still say pip install 'seedkit[...]' and "
-                                       f"postgresql-fast: when they name {NAME} and its extras, the marker goes")
 def test_install_hints_in_the_code_name_the_distribution_and_its_extras() -> None:
     assert install_line_problems(ROOT.glob("seedkit/**/*.py")) == []
 

@@ -1,17 +1,18 @@
-"""Opening databases and turning driver errors into SeedkitErrors that say what to do."""
+"""Opening databases: a URL to an Engine with seedkit's default drivers, and a clear error when it cannot be one.
+
+What a driver raises later becomes a SeedkitError in ``seedkit.dialects.errors``; ``database_errors`` is named here
+too for the callers that import it from this module.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 
-from seedkit.config import describe_url
-from seedkit.errors import ConnectionFailedError, SeedkitError, first_line
+from seedkit.dialects.errors import database_errors, missing_driver
+from seedkit.errors import ConnectionFailedError
 
-DRIVER_EXTRAS = {"psycopg": "postgresql", "psycopg2": "postgresql", "pymysql": "mysql", "MySQLdb": "mysql"}
 DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql",
                    "mariadb": "mariadb+pymysql"}
 
@@ -35,9 +36,7 @@ def open_engine(db: str | sa.Engine, *, must_exist: bool = False) -> sa.Engine:
     try:
         return sa.create_engine(url, **_engine_options(url))
     except ModuleNotFoundError as exc:
-        extra = DRIVER_EXTRAS.get(exc.name or "", url.get_backend_name())
-        raise ConnectionFailedError(f"the driver for {url.drivername} is not installed ({exc.name})",
-                                    hint=f"pip install 'seedkit[{extra}]'") from exc
+        raise missing_driver(url.drivername, exc, url.get_backend_name()) from exc
     except sa.exc.NoSuchModuleError as exc:
         raise ConnectionFailedError(f"unknown database dialect in URL: {url.drivername}",
                                     hint="use sqlite://, postgresql:// or mysql:// URLs") from exc
@@ -52,34 +51,4 @@ def _engine_options(url: sa.URL) -> dict[str, object]:
     return {}
 
 
-@contextmanager
-def database_errors(engine: sa.Engine, action: str, error: type[SeedkitError] = SeedkitError) -> Iterator[None]:
-    """Turn driver errors raised in the block into ``error`` with one readable line."""
-    try:
-        yield
-    except SeedkitError:
-        raise
-    except sa.exc.OperationalError as exc:
-        if _is_connect_failure(exc):
-            hint = ("check that the folder exists and the path names a database file"
-                    if engine.dialect.name == "sqlite" else "check that the server is running and the URL is right")
-            raise ConnectionFailedError(f"cannot connect to {describe_url(engine)}: {first_line(exc.orig)}",
-                                        hint=hint) from exc
-        raise error(f"{action} failed: {first_line(exc.orig)}") from exc
-    except sa.exc.DBAPIError as exc:
-        raise error(f"{action} failed: {first_line(exc.orig)}") from exc
-    except sa.exc.SQLAlchemyError as exc:
-        raise error(f"{action} failed: {first_line(exc)}") from exc
-    except Exception as exc:
-        # Dialects that talk to the driver directly (COPY, executemany on the raw connection) raise its own errors.
-        dbapi = getattr(engine.dialect, "loaded_dbapi", None)
-        if dbapi is not None and isinstance(exc, getattr(dbapi, "Error", ())):
-            raise error(f"{action} failed: {first_line(exc)}") from exc
-        raise
-
-
-def _is_connect_failure(exc: sa.exc.OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return any(word in text for word in ("connection refused", "could not connect", "can't connect", "connection failed",
-                                          "unknown database", "does not exist", "timeout expired", "name or service",
-                                          "unable to open database", "access denied", "password authentication"))
+__all__ = ["DEFAULT_DRIVERS", "database_errors", "open_engine"]

@@ -19,7 +19,8 @@ import seedkit
 from seedkit.atomic import replace_folder, staging_folder
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import join_statements
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.engine.graph import load_order
 from seedkit.engine.metadata import (
     ColumnEntry, SnapshotMetadata, TableEntry, content_hash, fingerprint, metadata_path, snapshot_folder,

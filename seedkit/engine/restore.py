@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect, RestoreSession, split_statements
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry
 from seedkit.engine.parquet import read_batches

@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import Engine, func, inspect, select
 
 from seedkit.config import Config, describe_url
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.engine.identity import restart_identities
 from seedkit.engine.progress import Progress, ProgressEvent
 from seedkit.errors import SeedError, SeedkitError

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from seedkit.dialects import dialect_for
 from seedkit.config import describe_url
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.engine.parquet import read_batches
 from seedkit.model.tables import TableInfo, normalised_schema, schema_differences

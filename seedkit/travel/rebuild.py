@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from seedkit.atomic import staging_folder
 from seedkit.config import Config
 from seedkit.dialects import REGISTRY, dialect_class, dialect_for
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore

@@ -27,10 +27,11 @@ from seedkit.atomic import replace_folder, staging_folder
 from seedkit.engine.metadata import SnapshotMetadata, parse_metadata, snapshot_folder, write_metadata
 from seedkit.engine.parquet import file_digest
 from seedkit.engine.verify import verify_files
-from seedkit.errors import ConfigError, IntegrityError, NotInStoreError, SeedkitError, StoreError
+from seedkit.errors import (ConfigError, IntegrityError, NotInStoreError, SeedkitError, StoreError, first_line,
+                            install_hint)
 from seedkit.names import check_name
 
-# The fsspec package that provides each protocol, for the message when it is not installed.
+# The extra that installs the fsspec backend of each protocol, for the message when it is not installed.
 EXTRAS = {"s3": "s3", "s3a": "s3"}
 
 
@@ -101,14 +102,14 @@ class Store:
             import fsspec
         except ModuleNotFoundError as exc:
             raise StoreError("the snapshot store needs fsspec, which is not installed",
-                             hint="pip install 'seedkit[s3]' (or pip install fsspec)") from exc
+                             hint=f"{install_hint('s3')} (or pip install fsspec)") from exc
         try:
             # A fresh instance: a cached one would answer from listings made before another process pushed.
             self.fs, self.base = fsspec.core.url_to_fs(url, skip_instance_cache=True)
         except ImportError as exc:
             protocol = urlsplit(url).scheme
             extra = EXTRAS.get(protocol)
-            hint = f"pip install 'seedkit[{extra}]'" if extra else f"install the fsspec backend for {protocol}://"
+            hint = install_hint(extra) if extra else f"install the fsspec backend for {protocol}://"
             raise StoreError(f"the store {self.label} needs a package that is not installed ({exc})",
                              hint=hint) from exc
         except ValueError as exc:
@@ -179,8 +180,7 @@ class _StoreErrors:
     def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> bool:
         if exc is None or isinstance(exc, (StoreError, FileNotFoundError)) or not isinstance(exc, Exception):
             return False
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"store {self.label}: {self.action} failed: {message}",
+        raise StoreError(f"store {self.label}: {self.action} failed: {first_line(exc)}",
                          hint="check the store URL and the backend's credentials (for S3: AWS_* variables or "
                               "~/.aws); seedkit never reads or stores them itself") from exc
 

@@ -137,7 +137,7 @@ def test_store_errors_say_what_to_do(demo_phase_2: Project, monkeypatch: pytest.
     registry = sys.modules["fsspec.registry"]._registry  # fsspec caches the classes it imported
     monkeypatch.setitem(sys.modules, "s3fs", None)
     monkeypatch.delitem(registry, "s3", raising=False)
-    with pytest.raises(StoreError, match=r"seedkit\[s3\]"):
+    with pytest.raises(StoreError, match=r"seedkit-db\[s3\]"):
         Store("s3://bucket/prefix")
 
 

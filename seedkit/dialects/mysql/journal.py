@@ -21,6 +21,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
+from seedkit.dialects.errors import driver_error, driver_message
 from seedkit.errors import RestoreFailedError
 
 JOURNAL_TABLE = "seedkit_restore_journal"
@@ -113,7 +114,7 @@ def recreate_triggers(raw: Any, triggers: Sequence[Trigger]) -> None:
                 cursor.execute("SET SESSION sql_mode = %s", (trigger.sql_mode,))
                 cursor.execute(trigger.statement)
             except Exception as exc:  # recreate the others before reporting
-                failed.append(f"{trigger.name} ({exc}): {trigger.statement}")
+                failed.append(f"{trigger.name} ({driver_message(exc)}): {trigger.statement}")
     if failed:
         raise RestoreFailedError("could not recreate trigger(s) " + "; ".join(failed),
                                  hint="run the CREATE TRIGGER statements shown here by hand")
@@ -126,10 +127,11 @@ def apply_counters(raw: Any, counters: Sequence[tuple[str, int]]) -> None:
             try:
                 cursor.execute(f"ALTER TABLE {table} AUTO_INCREMENT = {int(value):d}")
             except Exception as exc:
-                raise RestoreFailedError(
-                    f"the data was restored, but the AUTO_INCREMENT of table {table} could not be set to {value}: "
-                    f"{exc}", hint="the next insert still gets an id above every restored row; run the restore "
-                                   "again to retry") from exc
+                raise driver_error(
+                    RestoreFailedError,
+                    f"the data was restored, but the AUTO_INCREMENT of table {table} could not be set to {value}",
+                    exc, hint="the next insert still gets an id above every restored row; run the restore again to "
+                              "retry") from exc
 
 
 def drop_everything_but_the_journal(raw: Any) -> None:

@@ -29,7 +29,7 @@ class MySQLKind(Kind):
     def recover(self, target: Target, server: Any, cache_dir: Path, engine: Any, timeout: float) -> list[str]:
         if engine is None:
             return []
-        from seedkit.dialects.connect import database_errors
+        from seedkit.dialects.errors import database_errors
         from seedkit.dialects.mysql.journal import recover
         from seedkit.errors import RestoreFailedError
 

@@ -15,7 +15,7 @@ from seedkit.model.target import Target
 
 @contextmanager
 def named_lock(target: Target, timeout: float, purpose: str, engine: Any) -> Iterator[None]:
-    from seedkit.dialects.connect import database_errors
+    from seedkit.dialects.errors import database_errors
 
     name = f"seedkit-restore-{target.key}"
     note = lock_folder() / f"mysql-{target.key}.holder"

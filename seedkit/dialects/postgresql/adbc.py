@@ -7,9 +7,9 @@ Each dump connection gets one ADBC connection of its own that imports the dump's
 It runs the very SELECT the COPY CSV path would (the ``::text`` casts, the key order), and each batch is cast to the
 dialect's Arrow schema: numeric(p, s) arrives as the server's text and becomes decimal128(p, s) exactly.
 
-Installed with the ``postgresql-fast`` extra and used when importable; ``SEEDKIT_POSTGRESQL_ADBC=0`` turns it off.
-When the driver cannot connect (a connection setting libpq takes only from SQLAlchemy), the dump falls back to COPY
-CSV with a warning.
+Installed with the ``postgresql`` extra (the ``postgresql-psycopg`` extra leaves it out) and used when importable;
+``SEEDKIT_POSTGRESQL_ADBC=0`` turns it off. When the driver cannot connect (a connection setting libpq takes only
+from SQLAlchemy), the dump falls back to COPY CSV with a warning.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any, Iterator, MutableMapping, Sequence
 import pyarrow as pa
 import sqlalchemy as sa
 
-# The driver's DB-API module, imported on first use (restores and clones never read through it); None when the
-# postgresql-fast extra is not installed.
+# The driver's DB-API module, imported on first use (restores and clones never read through it); None when it is
+# not installed (the postgresql-psycopg extra leaves it out).
 dbapi: Any = None
 _imported = False
 

@@ -17,6 +17,7 @@ import psycopg
 import pyarrow as pa
 import sqlalchemy as sa
 
+from seedkit.dialects.errors import driver_error
 from seedkit.dialects.postgresql.binary import batches_to_binary, binary_encoder
 from seedkit.dialects.postgresql.common import SESSION_SETTINGS, raw_connection, relation_oids, set_local
 from seedkit.dialects.postgresql.csv_copy import batches_to_csv
@@ -240,9 +241,8 @@ def after_load(dialect: PostgreSQLDialect, conn: sa.Connection, tables: Sequence
         try:
             raw.execute(index.create)
         except psycopg.errors.UniqueViolation as exc:  # the snapshot holds duplicates: name the table and key
-            detail = f" ({exc.diag.message_detail})" if exc.diag.message_detail else ""
-            raise RestoreFailedError(f"restore, loading table {index.key} failed: "
-                                     f"{exc.diag.message_primary}{detail}") from exc
+            raise driver_error(RestoreFailedError, f"restore, loading table {index.key} failed", exc,
+                               detail=True) from exc
         if index.cluster_on:
             raw.execute(f"ALTER TABLE {index.table} CLUSTER ON {index.cluster_on}")
     # Each new foreign key checks every row with one anti-join. The planner's default, a hash of the referenced

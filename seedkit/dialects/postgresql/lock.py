@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from seedkit.errors import ConnectionFailedError, first_line
+from seedkit.dialects.errors import connection_failed
 from seedkit.model.locking import describe_holder, holder_record, timeout_error
 from seedkit.model.target import Target
 
@@ -27,8 +27,7 @@ def advisory_lock(target: Target, timeout: float, purpose: str) -> Iterator[Any]
         conn = psycopg.connect(target.conninfo(), dbname="postgres", autocommit=True, connect_timeout=5,
                                application_name=holder_record(purpose)[:63])
     except psycopg.Error as exc:
-        raise ConnectionFailedError(f"cannot connect to {target.describe()}: {first_line(exc)}",
-                                    hint="check that the server is running and the URL is right") from exc
+        raise connection_failed(target.describe(), exc) from exc
     with conn:
         try:
             conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{max(int(timeout * 1000), 1)}ms",))

@@ -90,7 +90,7 @@ def estimated_sizes(dialect: PostgreSQLDialect, conn: sa.Connection, tables: Seq
 
 def read_batches(dialect: PostgreSQLDialect, conn: sa.Connection, table: TableInfo) -> Iterator[pa.RecordBatch]:
     """Rows in key order with the column types chosen by ``reflect``; no value becomes a Python object, and at
-    most a few batches are in memory. With ``adbc-driver-postgresql`` installed (the ``postgresql-fast``
+    most a few batches are in memory. With ``adbc-driver-postgresql`` installed (the ``postgresql``
     extra) the rows come as binary COPY decoded in C++ by a second connection in the same snapshot (see
     ``postgresql_adbc``); otherwise through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow."""
     schema = dialect.arrow_schema(table)

@@ -21,12 +21,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from seedkit.dialects.errors import driver_error
 from seedkit.dialects.postgresql.catalog import postgresql_catalog
 from seedkit.model.catalog import Catalog
 from seedkit.faults import step
 from seedkit.model.ready_copy import ReadyCopy
 from seedkit.model.target import Target
-from seedkit.errors import RestoreFailedError, first_line
+from seedkit.errors import RestoreFailedError
 
 READY_PREFIX = "seedkit_ready_"
 TEMPORARY_KINDS = (("seedkit_clone_", "a half-made clone"), ("seedkit_old_", "the database a clone replaced"),
@@ -123,8 +124,8 @@ class PostgreSQLReadyStore:
         try:
             raw.execute(create)
         except psycopg.Error as exc:
-            raise RestoreFailedError(f"cannot clone the ready copy of {copy.snapshot!r}: {first_line(exc)}",
-                                     hint=CLONE_REQUIREMENTS) from exc
+            raise driver_error(RestoreFailedError, f"cannot clone the ready copy of {copy.snapshot!r}", exc,
+                               hint=CLONE_REQUIREMENTS) from exc
         step("clone-staged")
         try:
             if terminate_sessions:  # sessions that connected while the copy was made
@@ -138,8 +139,8 @@ class PostgreSQLReadyStore:
             if isinstance(exc, psycopg.errors.ObjectInUse):
                 raise _sessions_error(target) from exc
             if isinstance(exc, psycopg.Error):
-                raise RestoreFailedError(f"cannot clone into database {target!r}: {first_line(exc)}",
-                                         hint=CLONE_REQUIREMENTS) from exc
+                raise driver_error(RestoreFailedError, f"cannot clone into database {target!r}", exc,
+                                   hint=CLONE_REQUIREMENTS) from exc
             raise
         step("clone-swapped")
         # Waited for: a drop sent and left unread could fail unreported and leave a whole database behind.
