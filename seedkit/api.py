@@ -12,7 +12,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from seedkit.config import Config, load_config
 from seedkit.engine.metadata import (
@@ -21,6 +21,7 @@ from seedkit.engine.metadata import (
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from seedkit.engine.ready import ReadyStore, ready_store
+from seedkit.model.jsondata import JSONObject
 from seedkit.model.ready_copy import ReadyCopy
 from seedkit.engine.reports import RestoreReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
     from seedkit.travel.diff import DiffReport, DiffSide
     from seedkit.engine.dump import SnapshotReport
+    from seedkit.seeding.plan import Plan
+    from seedkit.seeding.runner import SeedReport
     from seedkit.engine.verify import VerifyReport
     from seedkit.travel.rebuild import RebuildReport
     from seedkit.travel.store import Store, TransferReport
@@ -56,12 +59,12 @@ class SnapshotSummary:
     files_present: bool = False
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    def to_dict(self) -> JSONObject:
+        return dataclasses.asdict(self)
 
 
 def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = None, note: str | None = None,
-             force: bool = False, schemas: Sequence[str] = (), generator: dict[str, Any] | None = None,
+             force: bool = False, schemas: Sequence[str] = (), generator: JSONObject | None = None,
              phase: int | None = None, progress: Progress = ignore,
              lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SnapshotReport:
     """Dump every table of ``db`` (default: the configured database) into snapshot ``name``.
@@ -78,7 +81,8 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
     if generator is None and (db is None or isinstance(db, str)):
         generator = recall(config.cache_dir, db or config.database_url)
     if phase is None and generator is not None:
-        phase = generator.get("phase")
+        recorded = generator.get("phase")
+        phase = recorded if isinstance(recorded, int) else None
     with _held(db or config.database_url, config, "snapshot", lock_timeout) as recovered:
         report = take_snapshot(db or config.database_url, name, snapshots_dir=config.snapshots_dir,
                                metadata_dir=config.metadata_dir, note=note, force=force,
@@ -153,7 +157,9 @@ def cache_clear(db: str | sa.Engine | None = None, *, config: Config | None = No
     """Remove the ready copies (only those of ``snapshot`` when given); returns what was removed."""
     config = config or load_config()
     with _ready_copies(db, config) as (store, removed):
-        for copy in store.copies() if store is not None else []:
+        if store is None:  # a database that keeps no ready copies
+            return removed
+        for copy in store.copies():
             if snapshot is None or copy.snapshot == snapshot:
                 store.drop(copy)
                 removed.append(copy)
@@ -230,8 +236,8 @@ def delete(name: str, *, config: Config | None = None) -> list[Path]:
 
 def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: str | None = None,
          areas: Sequence[str] = (), phase: int | None = None, seed: int | None = None, clear: bool = True,
-         audit: bool = False, allow_production: bool = False, progress: Any = None,
-         lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Any:
+         audit: bool = False, allow_production: bool = False, progress: Progress | None = None,
+         lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SeedReport:
     """Seed ``db`` (default: the configured database) and remember the recipe for the next snapshot. Like a
     restore, it holds the database's lock, and first finishes or undoes a restore that was interrupted."""
     from seedkit import seeding
@@ -253,7 +259,7 @@ def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: s
     return report
 
 
-def describe_seeds(*, config: Config | None = None) -> Any:
+def describe_seeds(*, config: Config | None = None) -> Plan:
     """Areas, phases, dependencies and profiles of the configured seeds module."""
     from seedkit import seeding
 

@@ -21,15 +21,17 @@ from seedkit.engine.metadata import SnapshotMetadata, metadata_path, snapshot_fo
 from seedkit.model.ready_copy import ReadyCopy, ready_key
 from seedkit.errors import RestoreFailedError, UsageError
 
+# What a restore is asked to do, and what it does.
 Strategy = Literal["auto", "load", "clone"]
-STRATEGIES: tuple[str, ...] = ("auto", "load", "clone")
+STRATEGIES: tuple[Strategy, ...] = ("auto", "load", "clone")
+LoadOrClone = Literal["load", "clone"]
 
 
 @dataclass(frozen=True)
 class Decision:
     """Clone ``copy``, or load; ``reason`` says why, in words a user can act on."""
 
-    strategy: Literal["clone", "load"]
+    strategy: LoadOrClone
     reason: str
     copy: ReadyCopy | None = None
 

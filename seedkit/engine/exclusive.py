@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from seedkit.dialects.kinds import kind_of
 from seedkit.faults import step
 from seedkit.model.locking import DEFAULT_TIMEOUT, TargetLock
 from seedkit.model.target import Target
 
+if TYPE_CHECKING:  # only for the annotation: taking a lock imports no SQLAlchemy
+    import sqlalchemy as sa
+
 __all__ = ["DEFAULT_TIMEOUT", "TargetLock", "hold"]
 
 
 @contextmanager
 def hold(target: Target, *, timeout: float = DEFAULT_TIMEOUT, purpose: str = "restore",
-         engine: Any = None) -> Iterator[TargetLock]:
+         engine: sa.Engine | None = None) -> Iterator[TargetLock]:
     """Hold ``target``'s lock for the block. ``engine`` (a SQLAlchemy Engine) is needed where the kind's lock needs
     one (MariaDB/MySQL); databases seedkit has no lock for (SQLite in memory, other dialects) are not locked."""
     started = time.monotonic()

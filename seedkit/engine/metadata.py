@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from seedkit.atomic import write_text_atomically
 from seedkit.errors import IntegrityError, SnapshotNotFoundError
+from seedkit.model.jsondata import JSONObject
 from seedkit.names import check_name
 
 FORMAT = "seedkit-snapshot/1"
@@ -89,14 +91,14 @@ class SnapshotMetadata:
     def total_bytes(self) -> int:
         return sum(t.bytes for t in self.tables)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         data = asdict(self)
         ordered = {key: data.pop(key) for key in ("format", "name", "created_at", "seedkit_version", "note", "phase")}
         ordered.update(data)
         return ordered
 
 
-def fingerprint(schema: dict[str, dict[str, Any]]) -> str:
+def fingerprint(schema: Mapping[str, object]) -> str:
     """sha256 of a normalised schema; equal schemas give equal fingerprints whatever their order."""
     payload = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -139,7 +141,7 @@ def read_metadata(metadata_dir: Path, name: str) -> SnapshotMetadata:
     return meta
 
 
-def parse_metadata(data: Any, path: Path | str) -> SnapshotMetadata:
+def parse_metadata(data: object, path: Path | str) -> SnapshotMetadata:
     """Build :class:`SnapshotMetadata` from parsed JSON, checking format, fields and internal hashes."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 from seedkit.dialects.kinds import kind_of
 from seedkit.model.ready_copy import ReadyCopy, ReadyStore
@@ -52,7 +51,7 @@ def files_unchanged(copy: ReadyCopy, paths: dict[str, Path]) -> bool:
 
 
 # ---------------------------------------------------------------------- where ready copies live
-def ready_store(target: Target, cache_dir: Path, server: Any = None, timeout: float = 30.0) -> ReadyStore | None:
+def ready_store(target: Target, cache_dir: Path, server: object = None, timeout: float = 30.0) -> ReadyStore | None:
     """The ready-copy store for ``target``, or None for databases that cannot be cloned. ``server``: for
     PostgreSQL, the autocommit psycopg connection on the ``postgres`` database that holds the target's lock;
     ``timeout``: how long a SQLite clone waits for connections holding the target in a transaction."""

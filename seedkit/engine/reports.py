@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
+
+from seedkit.engine.decision import LoadOrClone
+from seedkit.model.jsondata import JSONObject
+
+# Where missing files came from before a restore: pulled from the store, or regenerated from the recipe.
+FilesFrom = Literal["store", "rebuild"]
 
 
 @dataclass(frozen=True)
@@ -24,10 +30,10 @@ class RestoreReport:
     seconds: float
     created_schema: bool = False
     skipped: list[str] = field(default_factory=list)
-    strategy: str = "load"
+    strategy: LoadOrClone = "load"
     ready_copy: str | None = None
     # Where missing files came from before the restore: "store" (pulled) or "rebuild" (regenerated), else None.
-    files_from: str | None = None
+    files_from: FilesFrom | None = None
     # Why this path (clone or load) was taken, e.g. "target has index x that the ready copy lacks".
     reason: str | None = None
     # What was done first about an interrupted earlier restore of the target, one line each.
@@ -39,7 +45,7 @@ class RestoreReport:
     def rows(self) -> int:
         return sum(t.rows for t in self.tables)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "created_schema": self.created_schema, "skipped": self.skipped,

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
 from seedkit.engine.parquet import content_digest, file_digest, parquet_summary
 from seedkit.errors import IntegrityError, SnapshotNotFoundError
+from seedkit.model.jsondata import JSONObject
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class VerifyReport:
     bytes: int
     deep: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return dataclasses.asdict(self)
 
 
