@@ -22,8 +22,10 @@ from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from seedkit.engine.ready import ReadyStore, ready_store
 from seedkit.model.jsondata import JSONObject
+from seedkit.model.locking import Purpose
 from seedkit.model.ready_copy import ReadyCopy
-from seedkit.engine.reports import RestoreReport
+from seedkit.engine.decision import Strategy
+from seedkit.engine.reports import FilesFrom, RestoreReport
 from seedkit.errors import ConfigError, NotInStoreError, SeedkitError, SnapshotNotFoundError
 from seedkit.travel.recipes import recall, remember
 from seedkit.guard import refuse_production
@@ -92,7 +94,7 @@ def snapshot(db: str | sa.Engine | None, name: str, *, config: Config | None = N
 
 
 @contextmanager
-def _held(db: str | sa.Engine, config: Config, purpose: str, lock_timeout: float) -> Iterator[list[str]]:
+def _held(db: str | sa.Engine, config: Config, purpose: Purpose, lock_timeout: float) -> Iterator[list[str]]:
     """The database locked and recovered from an interrupted restore for the block; yields what recovery did."""
     from seedkit.engine.restorer import held_target
 
@@ -102,7 +104,7 @@ def _held(db: str | sa.Engine, config: Config, purpose: str, lock_timeout: float
 
 def restore(db: str | sa.Engine | None, name: str | None = None, *, config: Config | None = None,
             allow_drift: bool = False, allow_production: bool = False, progress: Progress = ignore,
-            strategy: str = "auto", terminate_sessions: bool = False, locked: bool = False,
+            strategy: Strategy = "auto", terminate_sessions: bool = False, locked: bool = False,
             lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> RestoreReport:
     """Replace the data of ``db`` with snapshot ``name`` (default: the latest), all or nothing.
 
@@ -374,7 +376,7 @@ def _files_present(meta: SnapshotMetadata, folder: Path) -> bool:
 @contextmanager
 def _snapshot_files(meta: SnapshotMetadata, config: Config, db: str | sa.Engine | None, *,
                     allow_production: bool = False,
-                    progress: Progress = ignore) -> Iterator[tuple[Path, Path, str | None]]:
+                    progress: Progress = ignore) -> Iterator[tuple[Path, Path, FilesFrom | None]]:
     """(snapshots folder, metadata folder, where the files came from) for a snapshot whose files may be missing.
 
     Files here: used as they are. Missing: pulled from the configured store; when the store lacks them (or none is

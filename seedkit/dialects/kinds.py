@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from seedkit.model.locking import Purpose
 from seedkit.model.target import Target
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class Kind:
     # Whether the lock and the recovery need a SQLAlchemy Engine (else the driver alone does).
     needs_engine = True
 
-    def lock(self, target: Target, timeout: float, purpose: str, engine: Any) -> AbstractContextManager[Any]:
+    def lock(self, target: Target, timeout: float, purpose: Purpose, engine: Any) -> AbstractContextManager[Any]:
         """Hold the target's lock for the block; the block gets the connection that holds it, if the kind keeps
         one open for later use (PostgreSQL), else None."""
         return nullcontext()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from seedkit.dialects.kinds import kind_of
 from seedkit.faults import step
-from seedkit.model.locking import DEFAULT_TIMEOUT, TargetLock
+from seedkit.model.locking import DEFAULT_TIMEOUT, Purpose, TargetLock
 from seedkit.model.target import Target
 
 if TYPE_CHECKING:  # only for the annotation: taking a lock imports no SQLAlchemy
@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_TIMEOUT", "TargetLock", "hold"]
 
 
 @contextmanager
-def hold(target: Target, *, timeout: float = DEFAULT_TIMEOUT, purpose: str = "restore",
+def hold(target: Target, *, timeout: float = DEFAULT_TIMEOUT, purpose: Purpose = "restore",
          engine: sa.Engine | None = None) -> Iterator[TargetLock]:
     """Hold ``target``'s lock for the block. ``engine`` (a SQLAlchemy Engine) is needed where the kind's lock needs
     one (MariaDB/MySQL); databases seedkit has no lock for (SQLite in memory, other dialects) are not locked."""

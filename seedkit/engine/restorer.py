@@ -22,33 +22,36 @@ import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from seedkit.model.catalog import Catalog
 from seedkit.dialects.kinds import kind_of
 from seedkit.engine.exclusive import DEFAULT_TIMEOUT, TargetLock, hold
 from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder
-from seedkit.engine.decision import Decision, check_strategy, decide, snapshot_identity, snapshot_paths
+from seedkit.engine.decision import Decision, Strategy, check_strategy, decide, snapshot_identity, snapshot_paths
 from seedkit.engine.progress import Progress, ignore
 from seedkit.engine.ready import ReadyStore, file_stats, files_unchanged, now, ready_store
 from seedkit.model.ready_copy import ReadyCopy, ready_key
-from seedkit.engine.reports import RestoreReport, TableReport
+from seedkit.engine.reports import FilesFrom, RestoreReport, TableReport
 from seedkit.dialects.kinds import parse_target
+from seedkit.model.locking import Purpose
 from seedkit.model.target import Target
 from seedkit.errors import first_line
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from seedkit.engine.restore import LoadOutcome
 
 # (snapshots folder, metadata folder, where the files came from: None when they were here, "store", "rebuild").
-ResolvedFiles = tuple[Path, Path, "str | None"]
+ResolvedFiles = tuple[Path, Path, "FilesFrom | None"]
 FilesResolver = Callable[[], AbstractContextManager[ResolvedFiles]]
 
 
 @dataclass(frozen=True)
 class RestoreOptions:
-    strategy: str = "auto"
+    strategy: Strategy = "auto"
     allow_drift: bool = False
     terminate_sessions: bool = False
     lock_timeout: float = DEFAULT_TIMEOUT
@@ -62,13 +65,13 @@ class Held:
     target: Target
     lock: TargetLock
     recovered: list[str]
-    engine: Any = None  # a SQLAlchemy Engine, for databases whose lock and recovery need one
+    engine: sa.Engine | None = None  # for databases whose lock and recovery need one
     timings: dict[str, float] = field(default_factory=dict)
 
 
 @contextmanager
-def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
-                purpose: str = "restore") -> Iterator[Held]:
+def held_target(db: str | sa.Engine, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
+                purpose: Purpose = "restore") -> Iterator[Held]:
     """Lock the database ``db`` (URL or Engine) and recover it from an interrupted restore, for the block."""
     started = time.perf_counter()
     target = parse_target(db)
@@ -88,12 +91,12 @@ def held_target(db: Any, *, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT,
             engine.dispose()
 
 
-def recover(target: Target, lock: TargetLock, cache_dir: Path, engine: Any, timeout: float) -> list[str]:
+def recover(target: Target, lock: TargetLock, cache_dir: Path, engine: sa.Engine | None, timeout: float) -> list[str]:
     """Finish or undo what an interrupted restore of ``target`` left behind; one line per thing done."""
     return kind_of(target).recover(target, lock.connection, cache_dir, engine, timeout)
 
 
-def restore(db: Any, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_dir: Path, cache_dir: Path,
+def restore(db: str | sa.Engine, meta: SnapshotMetadata, *, snapshots_dir: Path, metadata_dir: Path, cache_dir: Path,
             resolve: FilesResolver, options: RestoreOptions, started: float | None = None) -> RestoreReport:
     """Restore snapshot ``meta`` into ``db`` (URL or Engine), all or nothing, by the plan in the module docstring.
     ``resolve`` gives the snapshot's files (pulling or rebuilding them when they are missing)."""
@@ -147,13 +150,13 @@ def _clone(store: ReadyStore, decision: Decision, meta: SnapshotMetadata, snapsh
                          files_from=files_from, reason=decision.reason)
 
 
-def _load(db: Any, store: ReadyStore | None, catalog: Catalog | None, decision: Decision, meta: SnapshotMetadata,
+def _load(db: str | sa.Engine, store: ReadyStore | None, catalog: Catalog | None, decision: Decision, meta: SnapshotMetadata,
           metadata_dir: Path, resolve: FilesResolver, options: RestoreOptions, held: Held,
           started: float) -> RestoreReport:
     from seedkit.engine.restore import load_snapshot
 
     keep = options.strategy == "auto" and store is not None
-    if keep and catalog is None:
+    if keep and catalog is None and store is not None:
         catalog = store.catalog()
     with resolve() as (files_dir, files_meta_dir, files_from):
         checking = time.perf_counter()
@@ -175,7 +178,7 @@ def _load(db: Any, store: ReadyStore | None, catalog: Catalog | None, decision: 
 
 
 def _keep(store: ReadyStore, before: Catalog | None, meta: SnapshotMetadata, outcome: LoadOutcome,
-          stats: dict[str, list[int]] | None, target: Any) -> str:
+          stats: dict[str, list[int]] | None, target: str | sa.Engine) -> str:
     """Keep the restored target as a ready copy for its own schema; what to print about it."""
     if outcome.drift:
         return "not kept: the target's schema differs from the snapshot's (--allow-drift)"

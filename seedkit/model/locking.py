@@ -14,12 +14,14 @@ import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seedkit.errors import LockTimeoutError
 from seedkit.model.target import Target
 
 DEFAULT_TIMEOUT = 30.0
+# What a command holds a database's lock for; the holder's record names it.
+Purpose = Literal["restore", "seed", "snapshot", "cache"]
 POLL_SECONDS = 0.05
 
 
@@ -33,7 +35,7 @@ class TargetLock:
     connection: Any = None
 
 
-def holder_record(purpose: str) -> str:
+def holder_record(purpose: Purpose) -> str:
     """Who holds a lock, compactly: ``seedkit:<purpose>:<pid>:<UTC start>:<host>``. The host goes last, so that
     PostgreSQL's 63-character application_name can only cut the host name short."""
     since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from seedkit.dialects.kinds import Kind
 
 if TYPE_CHECKING:
+    from seedkit.model.locking import Purpose
     from seedkit.model.target import Target
 
 
 class MySQLKind(Kind):
     needs_engine = True
 
-    def lock(self, target: Target, timeout: float, purpose: str, engine: Any) -> AbstractContextManager[Any]:
+    def lock(self, target: Target, timeout: float, purpose: Purpose, engine: Any) -> AbstractContextManager[Any]:
         if not target.database or engine is None:
             return nullcontext()
         from seedkit.dialects.mysql.lock import named_lock

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from seedkit.errors import ConnectionFailedError
-from seedkit.model.locking import describe_holder, holder_record, lock_folder, timeout_error
+from seedkit.model.locking import Purpose, describe_holder, holder_record, lock_folder, timeout_error
 from seedkit.model.target import Target
 
 
 @contextmanager
-def named_lock(target: Target, timeout: float, purpose: str, engine: Any) -> Iterator[None]:
+def named_lock(target: Target, timeout: float, purpose: Purpose, engine: Any) -> Iterator[None]:
     from seedkit.dialects.errors import database_errors
 
     name = f"seedkit-restore-{target.key}"

@@ -11,13 +11,14 @@ from seedkit.dialects.kinds import Kind
 
 if TYPE_CHECKING:
     from seedkit.dialects.postgresql.ready import PostgreSQLReadyStore
+    from seedkit.model.locking import Purpose
     from seedkit.model.target import Target
 
 
 class PostgreSQLKind(Kind):
     needs_engine = False
 
-    def lock(self, target: Target, timeout: float, purpose: str, engine: Any) -> AbstractContextManager[Any]:
+    def lock(self, target: Target, timeout: float, purpose: Purpose, engine: Any) -> AbstractContextManager[Any]:
         if not target.database:
             return nullcontext()
         from seedkit.dialects.postgresql.lock import advisory_lock

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from seedkit.dialects.errors import connection_failed
-from seedkit.model.locking import describe_holder, holder_record, timeout_error
+from seedkit.model.locking import Purpose, describe_holder, holder_record, timeout_error
 from seedkit.model.target import Target
 
 # Advisory lock class for seedkit (pg_advisory_lock(int4, int4)): "5EED".
@@ -20,7 +20,7 @@ def lock_id(target: Target) -> int:
 
 
 @contextmanager
-def advisory_lock(target: Target, timeout: float, purpose: str) -> Iterator[Any]:
+def advisory_lock(target: Target, timeout: float, purpose: Purpose) -> Iterator[Any]:
     import psycopg
 
     try:

@@ -10,13 +10,14 @@ from seedkit.dialects.kinds import Kind
 
 if TYPE_CHECKING:
     from seedkit.dialects.sqlite.ready import SQLiteReadyStore
+    from seedkit.model.locking import Purpose
     from seedkit.model.target import Target
 
 
 class SQLiteKind(Kind):
     needs_engine = False
 
-    def lock(self, target: Target, timeout: float, purpose: str, engine: Any) -> AbstractContextManager[Any]:
+    def lock(self, target: Target, timeout: float, purpose: Purpose, engine: Any) -> AbstractContextManager[Any]:
         if target.database is None:  # in memory: nobody else can reach it
             return nullcontext()
         from seedkit.dialects.sqlite.lock import file_lock

@@ -8,12 +8,12 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from seedkit.model.locking import POLL_SECONDS, describe_holder, holder_record, lock_folder, timeout_error
+from seedkit.model.locking import Purpose, POLL_SECONDS, describe_holder, holder_record, lock_folder, timeout_error
 from seedkit.model.target import Target
 
 
 @contextmanager
-def file_lock(target: Target, timeout: float, purpose: str) -> Iterator[None]:
+def file_lock(target: Target, timeout: float, purpose: Purpose) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # no flock (Windows): SQLite's own locking still keeps the restore's transaction whole
