@@ -11,14 +11,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import sqlalchemy as sa
 
 import seedkit
 from seedkit.atomic import replace_folder, staging_folder
 from seedkit.dialects import dialect_for
-from seedkit.dialects.base import join_statements
+from seedkit.dialects.base import BaseDialect, join_statements
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
 from seedkit.engine.graph import load_order
@@ -28,7 +28,8 @@ from seedkit.engine.metadata import (
 )
 from seedkit.engine.parquet import TableWriter, file_digest
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
-from seedkit.model.tables import normalised_schema
+from seedkit.model.jsondata import JSONObject
+from seedkit.model.tables import TableInfo, normalised_schema
 from seedkit.engine.reports import TableReport
 from seedkit.errors import DumpFailedError, SnapshotExistsError
 from seedkit.names import check_name
@@ -58,7 +59,7 @@ class SnapshotReport:
     def bytes(self) -> int:
         return sum(t.bytes for t in self.tables)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "name": self.name, "content_hash": self.content_hash, "seconds": round(self.seconds, 3),
             "rows": self.rows, "bytes": self.bytes, "metadata": str(self.metadata_path), "folder": str(self.folder),
@@ -76,7 +77,7 @@ def take_snapshot(
     note: str | None = None,
     force: bool = False,
     schemas: Sequence[str] = (),
-    generator: dict[str, Any] | None = None,
+    generator: JSONObject | None = None,
     phase: int | None = None,
     progress: Progress = ignore,
 ) -> SnapshotReport:
@@ -151,9 +152,9 @@ def take_snapshot(
 
 @dataclass(frozen=True)
 class _TableJob:
-    table: Any  # TableInfo
+    table: TableInfo
     file_name: str
-    sequence: dict[str, Any] | None
+    sequence: dict[str, Any] | None  # the dialect's sequence state, kept in the metadata as it is
     index: int  # in load order, for progress events
     total: int
 
@@ -162,14 +163,14 @@ class _Aborted(Exception):
     """Raised in a reader thread when another reader failed: the whole dump stops."""
 
 
-def _dump_in_parallel(dialect, connections: list[sa.Connection], tables: dict[str, Any], order: list[str],
-                      jobs: list[_TableJob], workdir: Path, sizes: dict[str, int], progress: Progress,
-                      ) -> tuple[list[str] | None, dict[str, tuple[TableEntry, TableReport]]]:
+def _dump_in_parallel(dialect: BaseDialect, connections: list[sa.Connection], tables: dict[str, TableInfo],
+                      order: list[str], jobs: list[_TableJob], workdir: Path, sizes: dict[str, int],
+                      progress: Progress) -> tuple[list[str] | None, dict[str, tuple[TableEntry, TableReport]]]:
     """Dump the tables on several connections reading the same snapshot, one thread per connection; each table's
     file is written by the thread that reads it. The schema DDL (pg_dump, a subprocess) is the first job taken, so
     it overlaps with the data. The first failure stops every thread, then is raised."""
-    pending: queue.Queue[Any] = queue.Queue()
-    pending.put(_SCHEMA_JOB)
+    pending: queue.Queue[_TableJob | Literal["schema"]] = queue.Queue()
+    pending.put("schema")
     # Largest tables first (when the dialect can estimate sizes), so the threads finish close together.
     for job in sorted(jobs, key=lambda j: -sizes.get(j.table.key, 0)):
         pending.put(job)
@@ -183,7 +184,7 @@ def _dump_in_parallel(dialect, connections: list[sa.Connection], tables: dict[st
                 job = pending.get_nowait()
             except queue.Empty:
                 return
-            if job is _SCHEMA_JOB:
+            if job == "schema":
                 ddl[0] = dialect.schema_ddl(conn, [tables[key] for key in order])
             else:
                 results[job.table.key] = _dump_table(dialect, conn, job, workdir, progress, stop)
@@ -197,14 +198,11 @@ def _dump_in_parallel(dialect, connections: list[sa.Connection], tables: dict[st
         except BaseException:  # KeyboardInterrupt in the main thread: stop the readers before the files go
             stop.set()
             raise
-    errors = [f.exception() for f in futures if f.exception() is not None]
+    errors = [error for error in (f.exception() for f in futures) if error is not None]
     real = [e for e in errors if not isinstance(e, _Aborted)]
     if real or errors:
         raise (real or errors)[0]
     return ddl[0], results
-
-
-_SCHEMA_JOB = object()
 
 
 def _serialised(progress: Progress) -> Progress:
@@ -217,7 +215,7 @@ def _serialised(progress: Progress) -> Progress:
     return report
 
 
-def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress,
+def _dump_table(dialect: BaseDialect, conn: sa.Connection, job: _TableJob, workdir: Path, progress: Progress,
                 stop: threading.Event | None = None) -> tuple[TableEntry, TableReport]:
     file_name, index, total = job.file_name, job.index, job.total
     started = time.perf_counter()
@@ -262,7 +260,7 @@ def _dump_table(dialect, conn, job: _TableJob, workdir: Path, progress: Progress
     return entry, TableReport(table.key, rows, size, seconds)
 
 
-def _write_table(dialect, conn, table: Any, path: Path, job: _TableJob, progress: Progress, started: float,
+def _write_table(dialect: BaseDialect, conn: sa.Connection, table: TableInfo, path: Path, job: _TableJob, progress: Progress, started: float,
                  stop: threading.Event | None) -> tuple[int, str]:
     """Read ``table`` into its Parquet file (replacing any earlier attempt); (rows, content digest)."""
     writer = TableWriter(path, dialect.arrow_schema(table))
@@ -279,7 +277,7 @@ def _write_table(dialect, conn, table: Any, path: Path, job: _TableJob, progress
         raise
 
 
-def _settled(check: Callable[[], Any], failure: Exception | None) -> Any:
+def _settled(check: Callable[[], TableInfo], failure: Exception | None) -> TableInfo:
     """The table as the dialect's checks say it must be read; when they fail after the read failed, the read's
     error is the one raised."""
     try:

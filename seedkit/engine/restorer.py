@@ -150,8 +150,8 @@ def _clone(store: ReadyStore, decision: Decision, meta: SnapshotMetadata, snapsh
                          files_from=files_from, reason=decision.reason)
 
 
-def _load(db: str | sa.Engine, store: ReadyStore | None, catalog: Catalog | None, decision: Decision, meta: SnapshotMetadata,
-          metadata_dir: Path, resolve: FilesResolver, options: RestoreOptions, held: Held,
+def _load(db: str | sa.Engine, store: ReadyStore | None, catalog: Catalog | None, decision: Decision,
+          meta: SnapshotMetadata, metadata_dir: Path, resolve: FilesResolver, options: RestoreOptions, held: Held,
           started: float) -> RestoreReport:
     from seedkit.engine.restore import load_snapshot
 
