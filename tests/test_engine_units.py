@@ -7,7 +7,7 @@ import pytest
 from seedkit.engine.graph import cycles, load_order
 from seedkit.engine.metadata import table_file_name
 from seedkit.engine.metadata import fingerprint
-from seedkit.model.tables import schema_differences
+from seedkit.model.tables import schema_difference_lines as schema_differences
 from seedkit.errors import InvalidNameError
 from seedkit.names import check_name
 

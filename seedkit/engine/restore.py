@@ -25,7 +25,7 @@ from seedkit.faults import step
 from seedkit.engine.metadata import SnapshotMetadata, TableEntry
 from seedkit.engine.parquet import read_batches
 from seedkit.engine.progress import Progress, ProgressEvent, ignore
-from seedkit.model.tables import TableInfo, normalised_schema, schema_differences
+from seedkit.model.tables import TableInfo, normalised_schema, schema_difference_lines
 from seedkit.engine.reports import RestoreReport, TableReport
 from seedkit.errors import IntegrityError, RestoreFailedError, SchemaMismatchError
 
@@ -100,7 +100,7 @@ def _compare_schema(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMet
     ``allow_drift``."""
     refs, _ = dialect.list_tables(conn, schema_list)
     target = {t.key: t for t in dialect.reflect(conn, refs, for_dump=False)}
-    differences = schema_differences(meta.schema, normalised_schema(target.values()))
+    differences = schema_difference_lines(meta.schema, normalised_schema(target.values()))
     if differences and not allow_drift:
         raise _mismatch(meta, differences)
     return target, differences

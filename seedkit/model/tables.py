@@ -1,4 +1,4 @@
-"""What seedkit knows about a table, and the normalised schema the fingerprint is built from.
+"""What seedkit knows about a table, the normalised schema the fingerprint is built from, and how two schemas differ.
 
 Dialects fill these dataclasses from the catalog; the engine never looks at a dialect's catalog itself. The
 fingerprint covers tables, columns, native types, nullability and keys, and ignores the order of tables and columns.
@@ -7,7 +7,7 @@ fingerprint covers tables, columns, native types, nullability and keys, and igno
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 import pyarrow as pa
 
@@ -96,29 +96,78 @@ def normalised_schema(tables: Iterable[TableInfo]) -> dict[str, dict[str, Any]]:
     return result
 
 
-def schema_differences(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]) -> list[str]:
-    """Readable differences between the snapshot's schema (``expected``) and the target's (``actual``)."""
-    lines: list[str] = []
-    for table in sorted(set(expected) - set(actual)):
-        lines.append(f"table {table}: in the snapshot, missing from the database")
-    for table in sorted(set(actual) - set(expected)):
-        lines.append(f"table {table}: in the database, not in the snapshot")
+# How a table differs between two schemas: one side's (expected: the snapshot's) and the other's (actual: the
+# database's). The column kinds name a column; the last four compare a value, given for each side.
+SchemaDifferenceKind = Literal["missing_table", "extra_table", "missing_column", "extra_column", "column_type",
+                               "nullable", "primary_key", "foreign_keys", "unique"]
+_KEY_LABELS = {"primary_key": "primary key", "foreign_keys": "foreign keys", "unique": "unique constraints"}
+
+
+@dataclass(frozen=True)
+class SchemaDifference:
+    """One difference between the expected schema and the actual one. ``column`` is set for the column kinds;
+    ``expected`` and ``actual`` hold each side's value as text (a type, NULL or NOT NULL, a key list) for the kinds
+    that compare one."""
+
+    kind: SchemaDifferenceKind
+    table: str
+    column: str | None = None
+    expected: str = ""
+    actual: str = ""
+
+
+def schema_differences(expected: dict[str, dict[str, Any]],
+                       actual: dict[str, dict[str, Any]]) -> list[SchemaDifference]:
+    """How the target's schema (``actual``) differs from the snapshot's (``expected``), table by table in name
+    order; both as ``normalised_schema`` gives them."""
+    found = [SchemaDifference("missing_table", table) for table in sorted(set(expected) - set(actual))]
+    found += [SchemaDifference("extra_table", table) for table in sorted(set(actual) - set(expected))]
     for table in sorted(set(expected) & set(actual)):
         want, have = expected[table], actual[table]
-        for column in sorted(set(want["columns"]) - set(have["columns"])):
-            lines.append(f"table {table}: column {column} missing from the database")
-        for column in sorted(set(have["columns"]) - set(want["columns"])):
-            lines.append(f"table {table}: column {column} added in the database")
+        found += [SchemaDifference("missing_column", table, column)
+                  for column in sorted(set(want["columns"]) - set(have["columns"]))]
+        found += [SchemaDifference("extra_column", table, column)
+                  for column in sorted(set(have["columns"]) - set(want["columns"]))]
         for column in sorted(set(want["columns"]) & set(have["columns"])):
             a, b = want["columns"][column], have["columns"][column]
             if a["type"] != b["type"]:
-                lines.append(f"table {table}: column {column} type {a['type']} in the snapshot, {b['type']} in the database")
+                found.append(SchemaDifference("column_type", table, column, a["type"], b["type"]))
             if a["nullable"] != b["nullable"]:
-                lines.append(
-                    f"table {table}: column {column} is {'NULL' if a['nullable'] else 'NOT NULL'} in the snapshot, "
-                    f"{'NULL' if b['nullable'] else 'NOT NULL'} in the database"
-                )
-        for part, label in (("primary_key", "primary key"), ("foreign_keys", "foreign keys"), ("unique", "unique constraints")):
+                found.append(SchemaDifference("nullable", table, column, _nullability(a["nullable"]),
+                                              _nullability(b["nullable"])))
+        for part in ("primary_key", "foreign_keys", "unique"):
             if want[part] != have[part]:
-                lines.append(f"table {table}: {label} {want[part]} in the snapshot, {have[part]} in the database")
-    return lines
+                found.append(SchemaDifference(part, table, None, str(want[part]), str(have[part])))
+    return found
+
+
+def describe_difference(difference: SchemaDifference, *, expected: str = "the snapshot",
+                        actual: str = "the database", table: bool = True) -> str:
+    """``difference`` in words, the sides named ``expected`` and ``actual`` ("table t: column c added in the
+    database"); ``table=False`` leaves out the leading "table t: " for a caller that groups by table."""
+    d = difference
+    values = f"{d.expected} in {expected}, {d.actual} in {actual}"
+    if d.kind == "missing_table":
+        words = f"in {expected}, missing from {actual}"
+    elif d.kind == "extra_table":
+        words = f"in {actual}, not in {expected}"
+    elif d.kind == "missing_column":
+        words = f"column {d.column} missing from {actual}"
+    elif d.kind == "extra_column":
+        words = f"column {d.column} added in {actual}"
+    elif d.kind == "column_type":
+        words = f"column {d.column} type {values}"
+    elif d.kind == "nullable":
+        words = f"column {d.column} is {values}"
+    else:
+        words = f"{_KEY_LABELS[d.kind]} {values}"
+    return f"table {d.table}: {words}" if table else words
+
+
+def schema_difference_lines(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]) -> list[str]:
+    """``schema_differences`` in words, one line each, the sides being the snapshot and the database."""
+    return [describe_difference(difference) for difference in schema_differences(expected, actual)]
+
+
+def _nullability(nullable: bool) -> str:
+    return "NULL" if nullable else "NOT NULL"

@@ -27,7 +27,7 @@ from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
 from seedkit.engine.metadata import SnapshotMetadata
 from seedkit.engine.parquet import read_batches
-from seedkit.model.tables import TableInfo, normalised_schema, schema_differences
+from seedkit.model.tables import TableInfo, describe_difference, normalised_schema, schema_differences
 from seedkit.engine.verify import verify_files
 from seedkit.errors import UsageError
 from seedkit.travel.row_merge import BATCH_ROWS, Cursor, Tally, Unordered, buckets, merge
@@ -195,8 +195,7 @@ def _is_text(arrow_type: str) -> bool:
 def _schema_lines(a: DiffSide, b: DiffSide) -> dict[str, list[str]]:
     """schema_differences, worded for two sides and grouped by table."""
     grouped: dict[str, list[str]] = {}
-    for line in schema_differences(a.schema, b.schema):
-        table, _, detail = line[len("table "):].partition(": ")
-        detail = detail.replace("the snapshot", a.label).replace("the database", b.label)
-        grouped.setdefault(table, []).append(detail)
+    for difference in schema_differences(a.schema, b.schema):
+        detail = describe_difference(difference, expected=a.label, actual=b.label, table=False)
+        grouped.setdefault(difference.table, []).append(detail)
     return grouped

@@ -34,7 +34,7 @@ from seedkit.dialects.errors import database_errors
 from seedkit.engine.dump import take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
-from seedkit.model.tables import schema_differences
+from seedkit.model.tables import describe_difference, schema_differences
 from seedkit.engine.verify import verify_files
 from seedkit.errors import IntegrityError, RebuildMismatchError, SeedError, SnapshotNotFoundError
 from seedkit.travel.store import put_in_place
@@ -162,8 +162,8 @@ def check_same_content(meta: SnapshotMetadata, fresh: SnapshotMetadata) -> None:
     details = f"tables with other data: {', '.join(tables)}" if tables else "every table's data is the same"
     if schema:
         details += "; schema differences: " + "; ".join(
-            line.replace("in the database", "in the rebuild").replace("from the database", "from the rebuild")
-            for line in schema[:5]) + (f"; and {len(schema) - 5} more" if len(schema) > 5 else "")
+            describe_difference(difference, actual="the rebuild")
+            for difference in schema[:5]) + (f"; and {len(schema) - 5} more" if len(schema) > 5 else "")
     recipe = meta.generator or {}
     raise RebuildMismatchError(
         f"rebuilding snapshot {meta.name!r} with its recipe ({recipe_command(recipe)}, seeds {recipe.get('seeds')}) "
