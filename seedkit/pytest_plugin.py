@@ -16,9 +16,10 @@ import pytest
 
 if TYPE_CHECKING:
     from seedkit.testing.databases import TestDatabases
-    from seedkit.testing.session import SessionDatabase, TestDatabase, TestSettings
+    from seedkit.testing.session import Isolation, RestoreRecord, SessionDatabase, TestDatabase, TestSettings
 
-ISOLATION_CHOICES = ("clone", "transaction", "restore", "none")
+# seedkit.testing.session.ISOLATION_MODES, spelled out: importing it would import SQLAlchemy into every pytest run.
+ISOLATION_CHOICES: tuple[Isolation, ...] = ("clone", "transaction", "restore", "none")
 FIXTURES = ("seedkit_db", "seedkit_database")
 _MANAGER = pytest.StashKey["TestDatabases"]()
 _PROBLEMS = pytest.StashKey["list[str]"]()
@@ -86,14 +87,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         session.config.stash[_PROBLEMS] = manager.close()
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     manager = config.stash.get(_MANAGER, None)
-    if manager is None or not (manager.restores or config.stash.get(_PROBLEMS, [])):
+    problems = config.stash.get(_PROBLEMS, [])
+    if manager is None or not (manager.restores or problems):
         return
     terminalreporter.section("seedkit")
     for line in manager.summary():
         terminalreporter.line(line)
-    for problem in config.stash.get(_PROBLEMS, []):
+    for problem in problems:
         terminalreporter.line(problem, red=True)
 
 
@@ -122,7 +124,7 @@ def seedkit_db(request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
             stack.close()
 
 
-def seedkit_restores(config: pytest.Config) -> list[Any]:
+def seedkit_restores(config: pytest.Config) -> list[RestoreRecord]:
     """The restores this pytest process made (``RestoreRecord``s: snapshot, url, strategy, seconds, purpose)."""
     manager = config.stash.get(_MANAGER, None)
     return list(manager.restores) if manager is not None else []

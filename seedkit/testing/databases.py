@@ -36,9 +36,10 @@ from seedkit.errors import (ConnectionFailedError, SchemaMismatchError, SeedkitE
                             UsageError)
 from seedkit.names import check_name
 from seedkit.testing.join import JoinedEngine
-from seedkit.testing.pool import ClonePool
+from seedkit.testing.pool import ClonePool, CloneStats
 from seedkit.testing.session import (
-    DEFAULT_CLONE_AHEAD, RestoreRecord, SessionDatabase, TestDatabase, TestSettings, check_isolation, test_database_name,
+    DEFAULT_CLONE_AHEAD, RestorePurpose, RestoreRecord, SessionDatabase, TestDatabase, TestSettings, check_isolation,
+    test_database_name,
 )
 from seedkit.testing.watch import Digest, EscapedWriteError, watch_for
 
@@ -51,8 +52,8 @@ class TestDatabases:
         self.settings = settings
         self.config = config
         self.restores: list[RestoreRecord] = []
-        # Per session database that gave clones, filled in when it is closed: snapshot, used, ahead, unused, waited.
-        self.clone_stats: list[dict[str, object]] = []
+        # Per session database that gave clones, filled in when it is closed.
+        self.clone_stats: list[CloneStats] = []
         self._sessions: dict[str, SessionDatabase] = {}
         self._base_url = settings.db_url or config.database_url
         self._scratch = config.cache_dir / "pytest"
@@ -120,7 +121,7 @@ class TestDatabases:
         self._restore(session, "session")
         return session
 
-    def _restore(self, session: SessionDatabase, purpose: str) -> None:
+    def _restore(self, session: SessionDatabase, purpose: RestorePurpose) -> None:
         session.forget_watch()
         # Pooled connections would keep the old file open (SQLite) or block a template clone (PostgreSQL).
         session.engine.dispose()
@@ -146,14 +147,14 @@ class TestDatabases:
     @contextmanager
     def for_test(self, snapshot: str, isolation: str) -> Iterator[TestDatabase]:
         """A database in the snapshot's state for one test, isolated as asked; cleaned up afterwards."""
-        check_isolation(isolation, "the seedkit marker")
+        mode = check_isolation(isolation, "the seedkit marker")
         session = self.session(snapshot)
         if session.damaged is not None:
             self._repair(session)
-        if isolation == "clone":
+        if mode == "clone":
             with self._clone(session) as database:
                 yield database
-        elif isolation == "transaction":
+        elif mode == "transaction":
             with self._transaction(session) as database:
                 yield database
         else:
@@ -163,9 +164,9 @@ class TestDatabases:
                 # This test works on the session database itself (restore even rewrites it): no clone may be
                 # in the making meanwhile. Clones made before are copies of the snapshot and stay usable.
                 session.pool.wait_idle()
-            if isolation == "restore":
+            if mode == "restore":
                 self._restore(session, "test")
-            database = TestDatabase(session.url, session.engine, snapshot, isolation)
+            database = TestDatabase(session.url, session.engine, snapshot, mode)
             try:
                 with _url_in_env(self.settings.url_env, session.url):
                     yield database

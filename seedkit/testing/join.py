@@ -19,7 +19,7 @@ import itertools
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from seedkit.errors import SeedkitError
 
@@ -81,24 +81,26 @@ class JoinedEngine:
         if not self._in_test:
             raise _outside_test()
 
-    def _begin(self, proxy: Any) -> None:
+    # The dialect's do_begin, do_commit and do_rollback: their parameter keeps its name there (a caller may pass it
+    # by keyword), and is the pool's proxy of the driver connection.
+    def _begin(self, dbapi_connection: PoolProxiedConnection) -> None:
         name = f"seedkit_join_{next(self._names)}"
-        _execute(proxy, f"SAVEPOINT {name}")
-        self._open.setdefault(id(proxy), []).append(name)
+        _execute(dbapi_connection, f"SAVEPOINT {name}")
+        self._open.setdefault(id(dbapi_connection), []).append(name)
 
-    def _commit(self, proxy: Any) -> None:
-        name = self._pop(proxy)
+    def _commit(self, dbapi_connection: PoolProxiedConnection) -> None:
+        name = self._pop(dbapi_connection)
         if name is not None:
-            _execute(proxy, f"RELEASE SAVEPOINT {name}")
+            _execute(dbapi_connection, f"RELEASE SAVEPOINT {name}")
 
-    def _rollback(self, proxy: Any) -> None:
+    def _rollback(self, dbapi_connection: PoolProxiedConnection) -> None:
         # Also called where no transaction of ours is open (the dialect's first connection): nothing to undo then.
-        name = self._pop(proxy)
+        name = self._pop(dbapi_connection)
         if name is not None:
-            _execute(proxy, f"ROLLBACK TO SAVEPOINT {name}")
-            _execute(proxy, f"RELEASE SAVEPOINT {name}")
+            _execute(dbapi_connection, f"ROLLBACK TO SAVEPOINT {name}")
+            _execute(dbapi_connection, f"RELEASE SAVEPOINT {name}")
 
-    def _pop(self, proxy: Any) -> str | None:
+    def _pop(self, proxy: PoolProxiedConnection) -> str | None:
         names = self._open.get(id(proxy))
         if not names:
             return None
@@ -108,7 +110,7 @@ class JoinedEngine:
         return name
 
 
-def _execute(proxy: Any, statement: str) -> None:
+def _execute(proxy: PoolProxiedConnection, statement: str) -> None:
     cursor = proxy.cursor()
     try:
         cursor.execute(statement)

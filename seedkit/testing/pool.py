@@ -7,7 +7,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import sqlalchemy as sa
 
@@ -26,6 +26,16 @@ DROP_BATCH = 4
 MAX_PENDING_DROPS = 8
 # PostgreSQL's SQLSTATE for "source database ... is being accessed by other users".
 _OBJECT_IN_USE = "55006"
+
+
+class CloneStats(TypedDict):
+    """What one pool did, for the end of the run: clones used by tests, made ahead, left unused, seconds waited."""
+
+    snapshot: str
+    used: int
+    ahead: int
+    unused: int
+    waited: float
 
 
 class _SessionBusy(Exception):
@@ -115,7 +125,8 @@ class ClonePool:
         no drop is running (PostgreSQL's drop also removes ready copies whose target is gone, which a restore that
         swaps the session database for a fresh copy makes true for a moment)."""
         self.session.engine.dispose()
-        wait_for([future for _, future in self._coming] + [future for _, future in self._drops])
+        in_flight: list[Future[Any]] = [future for _, future in self._coming]
+        wait_for(in_flight + [future for _, future in self._drops])
 
     def close(self) -> list[str]:
         """Wait for the background work, drop every clone this pool made that is not dropped yet; one line per
@@ -142,15 +153,15 @@ class ClonePool:
         for executor in (self._maker, self._dropper):
             if executor is not None:
                 executor.shutdown(wait=True)
-        for url, future in self._drops:
-            exc = future.exception()
-            if exc is not None:
-                problems.append(f"could not drop test database {describe_url(open_engine(url))}: {exc}")
+        for url, drop in self._drops:
+            error = drop.exception()
+            if error is not None:
+                problems.append(f"could not drop test database {describe_url(open_engine(url))}: {error}")
         self._drops.clear()
         self._engine.dispose()
         return problems
 
-    def stats(self) -> dict[str, object]:
+    def stats(self) -> CloneStats:
         return {"snapshot": self.session.snapshot, "used": self.used, "ahead": self.ahead, "unused": self.unused,
                 "waited": self.waited}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import sqlalchemy as sa
 
@@ -16,13 +16,19 @@ from seedkit.dialects.base import BaseDialect
 from seedkit.errors import UsageError
 
 if TYPE_CHECKING:
+    from seedkit.engine.decision import LoadOrClone
     from seedkit.testing.join import JoinedEngine
     from seedkit.testing.pool import ClonePool
     from seedkit.testing.watch import Watch
 
 
-ISOLATION_MODES = ("clone", "transaction", "restore", "none")
-DEFAULT_ISOLATION = "clone"
+# How a test is kept from the others: its own clone of the session database, a transaction rolled back after it, a
+# restore of the snapshot before it, or not at all (the session database is shared).
+Isolation = Literal["clone", "transaction", "restore", "none"]
+ISOLATION_MODES: tuple[Isolation, ...] = get_args(Isolation)
+DEFAULT_ISOLATION: Isolation = "clone"
+# Why the plugin restored a snapshot: the session database, a test under restore isolation, or a repair.
+RestorePurpose = Literal["session", "test", "repair"]
 # PostgreSQL truncates identifiers at 63 bytes; leave room for a clone suffix such as "_c12345".
 MAX_NAME = 50
 # Clones made ahead of the tests that will use them, per session database, when seedkit_clone_ahead is not set.
@@ -38,6 +44,7 @@ class TestSettings:
     __test__ = False  # not a test class, whatever pytest's naming rules say
 
     snapshot: str | None = None
+    # As given: check_isolation checks it when the plugin first needs it (a run without a snapshot never does).
     isolation: str = DEFAULT_ISOLATION
     db_url: str | None = None
     url_env: str | None = None
@@ -53,9 +60,9 @@ class RestoreRecord:
 
     snapshot: str
     url: str
-    strategy: str
+    strategy: LoadOrClone
     seconds: float
-    purpose: str
+    purpose: RestorePurpose
 
 
 @dataclass
@@ -99,7 +106,7 @@ class TestDatabase:
 
     __test__ = False
 
-    def __init__(self, url: str, engine: sa.Engine, snapshot: str, isolation: str,
+    def __init__(self, url: str, engine: sa.Engine, snapshot: str, isolation: Isolation,
                  connection: sa.Connection | None = None) -> None:
         self.url = url
         self.engine = engine
@@ -137,7 +144,7 @@ def check_clone_ahead(value: str | int | None, where: str) -> int | None:
     return number
 
 
-def check_isolation(value: str, where: str) -> str:
+def check_isolation(value: str, where: str) -> Isolation:
     """``value`` if it names an isolation mode, else a UsageError naming where it came from."""
     if value not in ISOLATION_MODES:
         raise UsageError(f"unknown seedkit isolation {value!r} in {where}", hint=f"use one of {', '.join(ISOLATION_MODES)}")

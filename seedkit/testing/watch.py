@@ -33,6 +33,7 @@ from contextlib import closing
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from seedkit.errors import SeedkitError
 
@@ -112,7 +113,7 @@ class SqliteWatch(Watch):
     def begin(self, conn: sa.Connection) -> None:
         # pysqlite opens a transaction only before the first INSERT, UPDATE or DELETE: until then a SAVEPOINT of the
         # joined engine would be the outermost transaction, and its RELEASE a commit.
-        execute(conn.connection.dbapi_connection, "BEGIN")
+        execute(driver_connection(conn), "BEGIN")
 
     def end(self, conn: sa.Connection) -> Digest | None:
         conn.rollback()
@@ -120,13 +121,13 @@ class SqliteWatch(Watch):
         if version == self._version:
             return None
         self.proofs += 1
-        return self._digest(conn.connection.dbapi_connection)
+        return self._digest(driver_connection(conn))
 
     def explain(self, found: Digest) -> list[str]:
         # No digest was kept from before (taking one costs a read of every row): the restored database is the
         # reference.
         with self.engine.connect() as conn:
-            restored = self._digest(conn.connection.dbapi_connection)
+            restored = self._digest(driver_connection(conn))
         return describe_changes(restored, found)
 
     def close(self) -> None:
@@ -169,6 +170,14 @@ def watch_for(engine: sa.Engine) -> Watch:
     module, name = path.split(":")
     watch: Callable[[sa.Engine], Watch] = getattr(importlib.import_module(module), name)
     return watch(engine)
+
+
+def driver_connection(conn: sa.Connection) -> DBAPIConnection:
+    """The driver connection under ``conn``."""
+    dbapi = conn.connection.dbapi_connection
+    # SQLAlchemy's type allows None: a pooled connection has none once invalidated or detached, never while open.
+    assert dbapi is not None, "the connection's driver connection is gone"
+    return dbapi
 
 
 def fetch_rows(dbapi: Any, statement: str, parameters: Any = None) -> list[tuple[Any, ...]]:

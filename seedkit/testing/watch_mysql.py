@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seedkit.testing.watch import Digest, Watch, describe_changes, error_code, execute, fetch_rows
+from seedkit.testing.watch import Digest, Watch, describe_changes, driver_connection, error_code, execute, fetch_rows
 
 
 # ---------------------------------------------------------------------------------------------------- MySQL/MariaDB
@@ -67,7 +67,7 @@ class MysqlWatch(Watch):
             # Known once the dialect has met the server.
             self._mariadb = bool(getattr(engine.dialect, "is_mariadb", False))
             self._check = _MY_CHECK.format(status="information_schema" if self._mariadb else "performance_schema")
-            dbapi = conn.connection.dbapi_connection
+            dbapi = driver_connection(conn)
             try:
                 self._reference = self._digest(dbapi, schema=True)
                 self._counters = dict(fetch_rows(dbapi, _MY_COUNTERS))
@@ -84,10 +84,10 @@ class MysqlWatch(Watch):
 
     def begin(self, conn: sa.Connection) -> None:
         # Any commit, explicit or implied by DDL, ends the transaction and with it this savepoint.
-        execute(conn.connection.dbapi_connection, f"SAVEPOINT {_MY_MARKER}")
+        execute(driver_connection(conn), f"SAVEPOINT {_MY_MARKER}")
 
     def end(self, conn: sa.Connection) -> Digest | None:
-        dbapi = conn.connection.dbapi_connection
+        dbapi = driver_connection(conn)
         ended = False
         try:
             execute(dbapi, f"ROLLBACK TO SAVEPOINT {_MY_MARKER}")
@@ -103,7 +103,7 @@ class MysqlWatch(Watch):
             # when this connection's counters cannot be compared, and when another connection was in the middle of
             # a statement at the last check (it may have committed since without starting another).
             everything = ended or before is None or bool(before[2])
-            others = everything or now[0] != before[0]
+            others = everything or (before is not None and now[0] != before[0])
             if others:
                 self.proofs += 1
                 # The schema only when someone ran DDL (the counters cover every database: that errs on the safe side).
@@ -117,7 +117,7 @@ class MysqlWatch(Watch):
                 found.update(self._checksums(dbapi, self._untransactional))
                 if found != self._reference:
                     return found
-            if others or now[1] != before[1]:
+            if others or (before is not None and now[1] != before[1]):
                 if self._put_back(dbapi):
                     # Only this connection's own counters: another connection's statement since the first reading
                     # must still show at the next check.

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seedkit.testing.watch import Digest, Watch, describe_changes, execute, fetch_rows
+from seedkit.testing.watch import Digest, Watch, describe_changes, driver_connection, execute, fetch_rows
 
 
 # ---------------------------------------------------------------------------------------------------- PostgreSQL
@@ -70,7 +70,7 @@ class PostgresWatch(Watch):
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
         with engine.connect() as conn:
-            dbapi = conn.connection.dbapi_connection
+            dbapi = driver_connection(conn)
             try:
                 sequences = fetch_rows(dbapi, _PG_USER_RELATIONS.format(what="c.oid, c.oid::regclass::text", kinds="'S'"))
                 self._reference, self._since = self._digest(dbapi)
@@ -85,7 +85,7 @@ class PostgresWatch(Watch):
 
     def end(self, conn: sa.Connection) -> Digest | None:
         conn.rollback()
-        dbapi = conn.connection.dbapi_connection
+        dbapi = driver_connection(conn)
         dbapi.rollback()  # in case the test's code ended SQLAlchemy's transaction and began one of its own
         # The check writes nothing and needs no transaction: in autocommit it costs one round trip.
         dbapi.autocommit = True
