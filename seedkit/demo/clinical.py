@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence, TypedDict
 
 from sqlalchemy import select
 
@@ -27,6 +27,9 @@ INACTIVE_EVERY = 9  # one patient in nine has been discharged
 FLUSH_ROWS = 20_000  # appointments are written in chunks to keep memory flat on the load profile
 _MINUTES = [timedelta(minutes=m) for m in range(24 * 60 + CELL)]
 _BIRTH_START = date(1940, 1, 1)
+# The values of treatment_plans.status and appointments.status.
+PlanStatus = Literal["draft", "ongoing", "completed", "cancelled"]
+AppointmentStatus = Literal["scheduled", "completed", "cancelled", "no_show"]
 
 PATIENTS = Factory("patients", fields={
     "code": LazyAttribute(lambda row: f"P{row['clinic']:02d}-{row.n + 1:05d}"),
@@ -53,6 +56,7 @@ def plan_rows(rng: random.Random, patient_id: int, count: int, with_ongoing: boo
     for i in range(count):
         template = TEMPLATE_CODES[rng.randrange(len(TEMPLATE_CODES))]
         sessions = TEMPLATE_SESSIONS[template]
+        status: PlanStatus
         if i == ongoing_at:
             status, started, ended = "ongoing", ANCHOR - timedelta(days=rng.randint(7, 120)), None
         else:
@@ -67,6 +71,14 @@ def plan_rows(rng: random.Random, patient_id: int, count: int, with_ongoing: boo
     return rows
 
 
+class _ClinicPatients(TypedDict):
+    """The arguments every PATIENTS.build call of one clinic shares."""
+
+    scope: tuple[int]
+    params: dict[str, Any]
+    refs: Mapping[str, Sequence[Mapping[str, Any]]]
+
+
 def build_clinical(ctx: AreaContext) -> None:
     """Patients per clinic (each with a therapist of the same clinic), their plans, and their appointments."""
     run, meta = ctx.run, ctx.metadata
@@ -76,8 +88,8 @@ def build_clinical(ctx: AreaContext) -> None:
     for number, (org_id, count) in enumerate(zip(organizations, spread(run.count("patients"), len(organizations))),
                                              start=1):
         numbers = range(count)
-        common = {"scope": (number,), "params": {"clinic": number, "organization_id": org_id},
-                  "refs": {"therapists": staff}}
+        common: _ClinicPatients = {"scope": (number,), "params": {"clinic": number, "organization_id": org_id},
+                                   "refs": {"therapists": staff}}
         patients += PATIENTS.build(run, [n for n in numbers if n % INACTIVE_EVERY != INACTIVE_EVERY - 1], **common)
         patients += PATIENTS.build(run, [n for n in numbers if n % INACTIVE_EVERY == INACTIVE_EVERY - 1],
                                    traits=("inactive",), **common)
@@ -98,7 +110,7 @@ def _write_appointments(ctx: AreaContext, staff: Sequence[Mapping[str, Any]],
     for row in ctx.rows(select(meta.tables["availability_templates"])):
         slots.setdefault(row["user_id"], []).extend(as_slots([row]))
     absent: dict[int, set[date]] = {}
-    for user_id, day in ctx.connection.execute(select(meta.tables["availability_exceptions"].c["user_id", "on_date"])):
+    for user_id, day in ctx.connection.execute(select(*meta.tables["availability_exceptions"].c["user_id", "on_date"])):
         absent.setdefault(user_id, set()).add(day)
     caseload: dict[int, list[int]] = {}
     for patient in patients:
@@ -141,7 +153,7 @@ def appointments_for(run: RunContext, therapist: Mapping[str, Any], slots: Seque
                        "status": _past_status(rng.random()) if past else "scheduled"}
 
 
-def _past_status(draw: float) -> str:
+def _past_status(draw: float) -> AppointmentStatus:
     return "completed" if draw < 0.85 else "cancelled" if draw < 0.95 else "no_show"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from seedkit.demo.calendar import ANCHOR_TIME
 from seedkit.demo.profiles import spread
@@ -46,7 +46,11 @@ USERS = Factory("users", fields={
 }, traits={"inactive": Trait(is_active=False)}, exclude=("first_name", "last_name"))
 
 
-def role_of(n: int) -> str:
+# The values of memberships.role.
+Role = Literal["admin", "therapist"]
+
+
+def role_of(n: int) -> Role:
     """The first user of each clinic administers it; the others are therapists."""
     return "admin" if n == 0 else "therapist"
 

@@ -11,7 +11,7 @@ import os
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, cast
 
 from faker import Factory as _FakerFactory
 from faker.generator import Generator
@@ -161,7 +161,8 @@ class AreaContext:
 
     def rows(self, stmt: Select[Any]) -> list[Mapping[str, Any]]:
         """Run a query and return its rows as mappings."""
-        return list(self.connection.execute(stmt).mappings())
+        # Keyed by column name: SQLAlchemy types a RowMapping's keys as names or columns, since both look values up.
+        return cast("list[Mapping[str, Any]]", list(self.connection.execute(stmt).mappings()))
 
 
 __all__ = ["AreaContext", "Credentials", "RunContext", "field_salt", "mix", "stable_hash"]

@@ -7,7 +7,7 @@ reports each gap and writes nothing. Enrichers only add rows: a rule broken by a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 from sqlalchemy import Connection, MetaData, Select, select
 
@@ -60,13 +60,15 @@ class Enricher:
 
     def gaps(self, connection: Connection, metadata: MetaData) -> list[tuple[Gap, Mapping[str, Any], Children]]:
         """Every parent that breaks the rule, with its row and its existing children."""
-        parent_rows = connection.execute(self._parent_query(metadata)).mappings().all()
+        # Rows keyed by column name: SQLAlchemy types a RowMapping's keys as names or columns, since both look
+        # values up.
+        parent_rows = cast(Children, connection.execute(self._parent_query(metadata)).mappings().all())
         child = metadata.tables[self.child]
         children: dict[Any, list[Mapping[str, Any]]] = {}
         query = select(child.c[self.link], *(child.c[c] for c in self.columns)).order_by(child.c[self.link])
-        for record in connection.execute(query).mappings():
+        for record in cast("Iterable[Mapping[str, Any]]", connection.execute(query).mappings()):
             children.setdefault(record[self.link], []).append(record)
-        found = []
+        found: list[tuple[Gap, Mapping[str, Any], Children]] = []
         for parent in parent_rows:
             existing = children.get(parent["id"], [])
             missing = self.shortfall(existing) if self.shortfall else self.at_least - len(existing)

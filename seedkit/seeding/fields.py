@@ -15,6 +15,11 @@ from seedkit.errors import SeedError
 from seedkit.seeding.context import RunContext, field_salt, mix
 
 
+# The candidates of a build's Reference fields: by (pool, scope column), then by the scope column's value (None
+# for an unscoped reference). Factory.build groups them once per call.
+RefGroups = Mapping[tuple[str, str | None], Mapping[Any, Seq[Mapping[str, Any]]]]
+
+
 class Row:
     """The row under construction: read earlier fields with ``row["name"]`` and build parameters with ``row.params``.
 
@@ -24,7 +29,7 @@ class Row:
     __slots__ = ("run", "table", "ordinal", "n", "seed", "values", "params", "refs", "field")
 
     def __init__(self, run: RunContext, table: str, ordinal: tuple[Any, ...], params: Mapping[str, Any],
-                 refs: Mapping[str, Any]) -> None:
+                 refs: RefGroups) -> None:
         self.run = run
         self.table = table
         self.ordinal = ordinal
