@@ -12,7 +12,7 @@ import tempfile
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Literal
 
 import pyarrow as pa
 
@@ -22,6 +22,9 @@ STEP_ROWS = 16           # the smallest window; rows looked at one by one after 
 CHUNK_ROWS = 256         # rows turned into Python objects at a time
 BUCKETS = 128            # files per side for the order-free comparison
 FLUSH_ROWS = 32_768      # rows held in memory before the bucket buffers are written out
+
+# The sample rows a diff keeps, by what happened to them.
+SampleKind = Literal["added", "removed", "changed"]
 
 
 class Unordered(Exception):
@@ -34,7 +37,7 @@ class Tally:
     def __init__(self, columns: list[str], key_pos: list[int] | None, limit: int) -> None:
         self.columns, self.key_pos, self.limit = columns, key_pos, limit
         self.rows_a = self.rows_b = self.added = self.removed = self.changed = 0
-        self._samples: dict[str, list[Any]] = {"added": [], "removed": [], "changed": []}
+        self._samples: dict[SampleKind, list[Any]] = {"added": [], "removed": [], "changed": []}
 
     def add(self, row: tuple[Any, ...], count: int = 1) -> None:
         self.added += count
@@ -54,7 +57,7 @@ class Tally:
     def samples(self) -> dict[str, list[Any]]:
         return {kind: rows for kind, rows in self._samples.items() if rows}
 
-    def _keep(self, kind: str, make: Callable[[], Any]) -> None:
+    def _keep(self, kind: SampleKind, make: Callable[[], Any]) -> None:
         if len(self._samples[kind]) < self.limit:
             self._samples[kind].append(make())
 
@@ -79,7 +82,8 @@ class Cursor:
         self.batch: pa.RecordBatch | None = None
         self.pos = self.count = 0
         self.last: Any = self._START
-        self._chunk_at, self._chunk = -1, []
+        self._chunk_at = -1
+        self._chunk: list[tuple[Any, ...]] = []
         self._next_batch()
 
     def _next_batch(self) -> None:
@@ -97,12 +101,15 @@ class Cursor:
     def remaining(self) -> int:
         return self.batch.num_rows - self.pos if self.batch is not None else 0
 
+    # window, row and advance are for a cursor not done yet: there is a batch.
     def window(self, rows: int) -> pa.RecordBatch:
+        assert self.batch is not None
         return self.batch.slice(self.pos, rows)
 
     def row(self) -> tuple[Any, ...]:
         start = self.pos - self.pos % CHUNK_ROWS
         if start != self._chunk_at:
+            assert self.batch is not None
             self._chunk_at, self._chunk = start, _py_rows(self.batch.slice(start, CHUNK_ROWS), self.retyped)
         return self._chunk[self.pos - start]
 
@@ -120,16 +127,18 @@ class Cursor:
 
     def advance(self, rows: int = 1) -> None:
         """Move past ``rows`` rows, remembering the key of the last one."""
+        batch = self.batch
+        assert batch is not None
         last = self.pos + rows - 1
         if rows == 1:
             self.last = tuple(self.row()[i] for i in self.key_pos)
         else:  # after a window: read just the one key, without turning the window into Python objects
-            values = [self.batch.column(i)[last].as_py() for i in self.key_pos]
+            values = [batch.column(i)[last].as_py() for i in self.key_pos]
             self.last = tuple(str(v) if i in self.retyped and v is not None else v
                               for i, v in zip(self.key_pos, values))
         self.pos = last + 1
         self.count += rows
-        if self.pos >= self.batch.num_rows:
+        if self.pos >= batch.num_rows:
             self._next_batch()
 
 

@@ -50,6 +50,7 @@ import pyarrow as pa
 import pymysql
 import sqlalchemy as sa
 from pymysql.cursors import SSCursor
+from sqlalchemy.dialects.mysql.base import MySQLDialect as ServerDialect
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.mysql import journal
@@ -173,7 +174,10 @@ class MySQLDialect(BaseDialect):
             cursor.close()
 
     def sequence_state(self, conn: sa.Connection, tables: Sequence[TableInfo]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-        if not conn.dialect.is_mariadb:
+        # SQLAlchemy's MySQL dialect (of every driver) knows which server it met; its Dialect interface does not say.
+        server = conn.dialect
+        assert isinstance(server, ServerDialect)
+        if not server.is_mariadb:
             # MySQL 8 caches AUTO_INCREMENT in information_schema for a day by default; MariaDB reads it live.
             execute(conn, "SET SESSION information_schema_stats_expiry = 0")
         state: dict[str, dict[str, Any]] = {}
