@@ -55,6 +55,10 @@ demo: $(STAMP) ## Seed the demo into dev.db, snapshot it, restore it, print the 
 test: $(STAMP) ## Run the test suite (PostgreSQL/MariaDB tests skip when their server is unreachable)
 	$(BIN)/pytest -q -n 2
 
+.PHONY: typecheck
+typecheck: $(STAMP) ## Type-check seedkit with mypy (what and how strictly: pyproject's [tool.mypy])
+	$(BIN)/mypy
+
 .PHONY: bench
 bench: $(STAMP) ## Benchmark snapshot/restore/clone against pg_dump, pg_restore, templates (args="--rows 200000")
 	$(BIN)/python bench/restore.py $(args)
@@ -65,4 +69,4 @@ bench-seed: $(STAMP) ## Seeding speed: standard and load profiles into SQLite, r
 
 .PHONY: clean
 clean: ## Remove the virtual environment, caches and dev.db
-	rm -rf $(VENV) .pytest_cache .hypothesis dev.db
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache dev.db
