@@ -90,7 +90,7 @@ def _load_snapshot(engine: sa.Engine, meta: SnapshotMetadata, folder: Path, allo
 
 def _schema_list(dialect: BaseDialect, conn: sa.Connection, meta: SnapshotMetadata) -> list[str | None]:
     schemas = sorted({t.schema for t in meta.tables if t.schema is not None})
-    schema_list = dialect.schemas(conn, schemas) if schemas else [None]
+    schema_list: list[str | None] = [*dialect.schemas(conn, schemas)] if schemas else [None]
     return schema_list if None in schema_list else [None, *schema_list]
 
 

@@ -94,11 +94,9 @@ class DiffReport:
 def snapshot_side(meta: SnapshotMetadata, folder: Path, label: str | None = None) -> DiffSide:
     """A snapshot as a diff side; its files are checked against the metadata first."""
     verify_files(meta, folder)
-    tables = {
-        t.name: TableSource(t.name, t.column_names, [c.arrow_type for c in t.columns], list(t.primary_key),
-                            lambda path=folder / t.file: read_batches(path, batch_rows=BATCH_ROWS))
-        for t in meta.tables
-    }
+    tables = {t.name: TableSource(t.name, t.column_names, [c.arrow_type for c in t.columns], list(t.primary_key),
+                                  _file_reader(folder / t.file))
+              for t in meta.tables}
     return DiffSide(label or meta.name, meta.schema, tables)
 
 
@@ -166,6 +164,7 @@ def diff_table(a: TableSource, b: TableSource, schema: list[str], limit: int = 0
     text_keys = keyed and any(_is_text(a.type_of(k)) or _is_text(b.type_of(k)) for k in a.primary_key)
     method = "multiset" if not keyed else "buckets" if text_keys and (a.live or b.live) else "merge"
     if method == "merge":
+        assert key_pos is not None  # a merge is by key
         tally = Tally(common, key_pos, limit)
         try:
             merge(Cursor(reader(a)(), key_pos, retyped), Cursor(reader(b)(), key_pos, retyped), tally)
@@ -179,8 +178,12 @@ def diff_table(a: TableSource, b: TableSource, schema: list[str], limit: int = 0
                      method, tally.samples())
 
 
+def _file_reader(path: Path) -> Callable[[], Iterator[pa.RecordBatch]]:
+    return lambda: read_batches(path, batch_rows=BATCH_ROWS)
+
+
 def _one_side(source: TableSource, kind: str, limit: int) -> tuple[int, dict[str, list[Any]]]:
-    rows, samples = 0, []
+    rows, samples = 0, list[Any]()
     for batch in source.read():
         if len(samples) < limit:
             samples += batch.slice(0, limit - len(samples)).to_pylist()

@@ -177,9 +177,9 @@ class _StoreErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
         if exc is None or isinstance(exc, (StoreError, FileNotFoundError)) or not isinstance(exc, Exception):
-            return False
+            return  # nothing to translate: the exception, if any, goes on as it is
         raise StoreError(f"store {self.label}: {self.action} failed: {first_line(exc)}",
                          hint="check the store URL and the backend's credentials (for S3: AWS_* variables or "
                               "~/.aws); seedkit never reads or stores them itself") from exc

@@ -147,7 +147,7 @@ def to_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """``batch`` as ``schema``: extension columns (numeric as text) by their storage, then cast where types differ."""
     arrays = []
     for column, field in zip(batch.columns, schema):
-        if isinstance(column.type, pa.BaseExtensionType):
+        if isinstance(column, pa.ExtensionArray):
             column = column.storage
         if column.type != field.type:
             column = column.cast(field.type)

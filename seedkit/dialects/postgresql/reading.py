@@ -119,7 +119,8 @@ def fast_select_sql(dialect: PostgreSQLDialect, table: TableInfo) -> str:
     """``select_sql`` with numeric(p, s) columns read as the server's text, which Arrow casts to decimal128(p, s)
     exactly: the driver's own decoding of binary numeric takes twice as long (1.2 M values: 0.37 s against
     0.21 s). The ORDER BY is the same, so both readers write the same rows in the same order."""
-    items = [c.select_sql or (f"{dialect.quote(c.name)}::text" if pa.types.is_decimal(c.arrow_type)
+    items = [c.select_sql or (f"{dialect.quote(c.name)}::text"
+                              if c.arrow_type is not None and pa.types.is_decimal(c.arrow_type)
                               else dialect.quote(c.name)) for c in table.columns]
     order = ", ".join(dialect.order_by(table))
     return f"SELECT {', '.join(items)} FROM {dialect.qualified(table.ref)}" + (f" ORDER BY {order}" if order else "")
@@ -259,7 +260,7 @@ def read_plan(dialect: PostgreSQLDialect, conn: sa.Connection, table: TableInfo)
     raw = raw_connection(conn)
     if adbc_reader(dialect, conn) is None:
         return probed(dialect, raw, table), None
-    probing = concurrent.futures.Future()
+    probing: concurrent.futures.Future[TableInfo] = concurrent.futures.Future()
 
     def probe() -> None:
         try:
