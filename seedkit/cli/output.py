@@ -71,11 +71,10 @@ class SeedProgressView:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
 
-    def __call__(self, event: object) -> None:
+    def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
-        area, stage = getattr(event, "area"), getattr(event, "stage")
-        rows, seconds, message = getattr(event, "rows", 0), getattr(event, "seconds", 0.0), getattr(event, "message", "")
+        area, stage, rows, seconds, message = event.area, event.stage, event.rows, event.seconds, event.message
         if stage == "start":
             self.stream.write(f"\r\033[Kseed {area}: running")
         elif stage == "done":

@@ -24,6 +24,7 @@ from contextlib import closing
 from pathlib import Path
 
 from seedkit.atomic import write_text_atomically
+from seedkit.dialects.errors import driver_error
 from seedkit.dialects.sqlite.catalog import sqlite_catalog
 from seedkit.model.catalog import Catalog
 from seedkit.faults import step
@@ -204,5 +205,5 @@ def _backup(source: Path, target: Path, timeout: float, size: int, *, in_steps: 
         try:
             src.backup(dst, pages=pages, progress=progress, sleep=0.05)
         except sqlite3.OperationalError as exc:
-            raise RestoreFailedError(f"cannot clone into {target}: {exc}",
-                                     hint="check the file's permissions, or use --strategy load") from exc
+            raise driver_error(RestoreFailedError, f"cannot clone into {target}", exc,
+                               hint="check the file's permissions, or use --strategy load") from exc
