@@ -1,7 +1,6 @@
 """Opening databases: a URL to an Engine with seedkit's default drivers, and a clear error when it cannot be one.
 
-What a driver raises later becomes a SeedkitError in ``seedkit.dialects.errors``; ``database_errors`` is named here
-too for the callers that import it from this module.
+What a driver raises later becomes a SeedkitError in ``seedkit.dialects.errors``.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from seedkit.dialects.errors import database_errors, missing_driver
+from seedkit.dialects.errors import missing_driver
 from seedkit.errors import ConnectionFailedError
 
 DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql",
@@ -51,4 +50,4 @@ def _engine_options(url: sa.URL) -> dict[str, object]:
     return {}
 
 
-__all__ = ["DEFAULT_DRIVERS", "database_errors", "open_engine"]
+__all__ = ["DEFAULT_DRIVERS", "open_engine"]

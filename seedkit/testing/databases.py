@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from seedkit import api
 from seedkit.config import Config, describe_url
 from seedkit.dialects import dialect_for
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
 from seedkit.engine.metadata import read_metadata, snapshot_folder
 from seedkit.errors import (ConnectionFailedError, SchemaMismatchError, SeedkitError, SnapshotNotFoundError,
                             UsageError)

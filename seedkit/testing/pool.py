@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 
 from seedkit.config import describe_url
 from seedkit.dialects import dialect_for
-from seedkit.dialects.connect import database_errors, open_engine
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors, driver_message
 from seedkit.errors import SeedkitError, UsageError, first_line
 
 if TYPE_CHECKING:
@@ -189,16 +191,14 @@ class ClonePool:
                     engine.connect().close()  # back into the engine's pool, open, for the test
                 except BaseException:
                     engine.dispose()
-                    try:
+                    with contextlib.suppress(Exception):  # the first failure is the one to report
                         self._drop(url)  # no test will get it: it must not outlive the failure
-                    except Exception:  # noqa: BLE001  the first failure is the one to report
-                        pass
                     raise
             return url, engine
         except sa.exc.DBAPIError as exc:
             if background and getattr(exc.orig, "sqlstate", None) == _OBJECT_IN_USE:
                 raise _SessionBusy(name) from exc
-            problem = first_line(exc.orig)
+            problem = driver_message(exc)
         except (SeedkitError, sa.exc.SQLAlchemyError, OSError) as exc:
             problem = first_line(exc)
         where = " in the background" if background else ""
