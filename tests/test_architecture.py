@@ -11,6 +11,7 @@ only for type checking must go down the layers too, but may point back at a modu
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,34 @@ def test_modules_stay_small_enough_to_read(module: str) -> None:
     # Past ~450 lines a module holds more than one role: split it by role, as dialects/postgresql/ is.
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines (at most {MAX_LINES}): split it by role"
+
+
+@pytest.mark.parametrize("module", sorted(name for name in MODULES
+                                          if name == "seedkit" or name == "seedkit.api"
+                                          or name.startswith(("seedkit.cli", "seedkit.engine"))))
+def test_the_api_cli_and_engine_signatures_name_no_any(module: str) -> None:
+    # mypy checks these modules (strictly, for the API and the engine); Any in a signature would switch it off
+    # for every caller. JSON data is model/jsondata's JSONValue, a database handle is str | Engine.
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg,
+                         node.args.kwarg]
+            annotations = [a.annotation for a in arguments if a is not None] + [node.returns]
+            found += [f"line {node.lineno} {node.name}: {ast.unparse(a)}" for a in annotations
+                      if a is not None and "Any" in _names(a)]
+    assert not found, f"{module} has Any in its signatures: {found}"
+
+
+def _names(annotation: ast.expr) -> set[str]:
+    """Every name an annotation mentions, inside quoted parts too."""
+    names: set[str] = set()
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.update(re.findall(r"\w+", node.value))
+    return names
