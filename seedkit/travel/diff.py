@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -30,7 +30,12 @@ from seedkit.engine.parquet import read_batches
 from seedkit.model.tables import TableInfo, describe_difference, normalised_schema, schema_differences
 from seedkit.engine.verify import verify_files
 from seedkit.errors import UsageError
-from seedkit.travel.row_merge import BATCH_ROWS, Cursor, Tally, Unordered, buckets, merge
+from seedkit.travel.row_merge import BATCH_ROWS, Cursor, SampleKind, Tally, Unordered, buckets, merge
+
+# "added": only in B; "removed": only in A.
+DiffStatus = Literal["same", "differs", "added", "removed"]
+# "merge" by key, "buckets" by key without order, "multiset" of whole rows.
+DiffMethod = Literal["merge", "buckets", "multiset"]
 
 
 
@@ -61,15 +66,15 @@ class TableDiff:
     """Per table: rows on each side, rows added/removed/changed from A to B, schema differences, sample rows."""
 
     name: str
-    status: str  # "same", "differs", "added" (only in B), "removed" (only in A)
+    status: DiffStatus
     rows_a: int
     rows_b: int
     added: int = 0
     removed: int = 0
     changed: int = 0
     schema: list[str] = field(default_factory=list)
-    method: str = "merge"  # "merge" by key, "buckets" by key without order, "multiset" of whole rows
-    samples: dict[str, list[Any]] = field(default_factory=dict)
+    method: DiffMethod = "merge"
+    samples: dict[SampleKind, list[Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -162,7 +167,7 @@ def diff_table(a: TableSource, b: TableSource, schema: list[str], limit: int = 0
         return lambda: (batch.select(common) for batch in side.read())
 
     text_keys = keyed and any(_is_text(a.type_of(k)) or _is_text(b.type_of(k)) for k in a.primary_key)
-    method = "multiset" if not keyed else "buckets" if text_keys and (a.live or b.live) else "merge"
+    method: DiffMethod = "multiset" if not keyed else "buckets" if text_keys and (a.live or b.live) else "merge"
     if method == "merge":
         assert key_pos is not None  # a merge is by key
         tally = Tally(common, key_pos, limit)
@@ -173,7 +178,7 @@ def diff_table(a: TableSource, b: TableSource, schema: list[str], limit: int = 0
     if method != "merge":
         tally = Tally(common, key_pos, limit)
         buckets(reader(a), reader(b), key_pos, retyped, tally)
-    status = "differs" if schema or tally.added or tally.removed or tally.changed else "same"
+    status: DiffStatus = "differs" if schema or tally.added or tally.removed or tally.changed else "same"
     return TableDiff(a.name, status, tally.rows_a, tally.rows_b, tally.added, tally.removed, tally.changed, schema,
                      method, tally.samples())
 
@@ -182,7 +187,8 @@ def _file_reader(path: Path) -> Callable[[], Iterator[pa.RecordBatch]]:
     return lambda: read_batches(path, batch_rows=BATCH_ROWS)
 
 
-def _one_side(source: TableSource, kind: str, limit: int) -> tuple[int, dict[str, list[Any]]]:
+def _one_side(source: TableSource, kind: SampleKind,
+              limit: int) -> tuple[int, dict[SampleKind, list[Any]]]:
     rows, samples = 0, list[Any]()
     for batch in source.read():
         if len(samples) < limit:

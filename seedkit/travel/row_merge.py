@@ -54,7 +54,7 @@ class Tally:
             "changes": {c: [x, y] for c, x, y in zip(self.columns, before, after) if x != y},
         })
 
-    def samples(self) -> dict[str, list[Any]]:
+    def samples(self) -> dict[SampleKind, list[Any]]:
         return {kind: rows for kind, rows in self._samples.items() if rows}
 
     def _keep(self, kind: SampleKind, make: Callable[[], Any]) -> None:

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 from seedkit.dialects.errors import driver_error, driver_message
 from seedkit.errors import RestoreFailedError
 
 JOURNAL_TABLE = "seedkit_restore_journal"
-PENDING, COMMITTED = "pending", "committed"
+JournalStatus = Literal["pending", "committed"]
+PENDING: JournalStatus = "pending"
+COMMITTED: JournalStatus = "committed"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Journal:
     triggers: list[Trigger] = field(default_factory=list)
     counters: list[tuple[str, int]] = field(default_factory=list)
     empty_before: bool = False
-    status: str = PENDING
+    status: JournalStatus = PENDING
 
     def to_json(self) -> str:
         return json.dumps({"triggers": [asdict(t) for t in self.triggers], "counters": self.counters,
@@ -55,8 +57,9 @@ class Journal:
     @classmethod
     def from_row(cls, status: str, document: str) -> "Journal":
         data = json.loads(document)
+        # Anything but "committed" is a restore whose data transaction did not commit: it is undone.
         return cls([Trigger(**t) for t in data["triggers"]], [(name, int(value)) for name, value in data["counters"]],
-                   bool(data["empty_before"]), status)
+                   bool(data["empty_before"]), COMMITTED if status == COMMITTED else PENDING)
 
 
 def quote(identifier: str) -> str:
