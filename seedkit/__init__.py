@@ -12,14 +12,14 @@ _EXPORTS = {
     "describe_seeds": "seedkit.api", "diff": "seedkit.api", "latest_snapshot": "seedkit.api",
     "list_snapshots": "seedkit.api", "lock": "seedkit.api", "pull": "seedkit.api", "push": "seedkit.api",
     "rebuild": "seedkit.api", "restore": "seedkit.api", "seed": "seedkit.api", "show": "seedkit.api",
-    "snapshot": "seedkit.api", "verify": "seedkit.api",
+    "snapshot": "seedkit.api", "verify": "seedkit.api", "seed_auto": "seedkit.api", "plan_auto": "seedkit.api",
     "Config": "seedkit.config", "load_config": "seedkit.config", "SeedkitError": "seedkit.errors",
 }
 
 if TYPE_CHECKING:
     from seedkit.api import (
         cache_clear, cache_list, delete, describe_seeds, diff, latest_snapshot, list_snapshots, lock, pull, push,
-        rebuild, restore, seed, show, snapshot, verify,
+        plan_auto, rebuild, restore, seed, seed_auto, show, snapshot, verify,
     )
     from seedkit.config import Config, load_config
     from seedkit.errors import SeedkitError

@@ -12,7 +12,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from seedkit.config import Config, load_config
 from seedkit.engine.metadata import (
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from seedkit.travel.diff import DiffReport, DiffSide
     from seedkit.engine.dump import SnapshotReport
+    from seedkit.seeding.auto.planner import AutoPlan
     from seedkit.seeding.plan import Plan
     from seedkit.seeding.runner import SeedReport
     from seedkit.engine.verify import VerifyReport
@@ -259,6 +260,37 @@ def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: s
                       "seed": report.seed, "areas": sorted(areas), "phase": phase}
         remember(config.cache_dir, url, recipe)
     return report
+
+
+def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows: int = 100,
+              table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int | None = None,
+              allow_production: bool = False, progress: Progress | None = None,
+              lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SeedReport:
+    """Fill every table of ``db`` (default: the configured database) from its schema alone: ``rows`` per table,
+    ``table_rows`` for some, ``only`` those tables and the ones they need. The recipe is remembered for the next
+    snapshot, as ``seed`` does."""
+    from seedkit.seeding.auto.seed import seed_auto as run
+    from seedkit.seeding.runner import DEFAULT_SEED
+
+    config = config or load_config()
+    url = db if db is not None else config.database_url
+    chosen = DEFAULT_SEED if seed is None else seed
+    with _held(url, config, "seed", lock_timeout) as recovered:
+        report = run(url, config=config, rows=rows, table_rows=table_rows, only=only, seed=chosen,
+                     allow_production=allow_production, progress=progress)
+    if isinstance(url, str):
+        remember(config.cache_dir, url, {"auto": {"rows": rows, "table_rows": dict(table_rows or {}),
+                                                  "only": sorted(only)}, "seed": chosen})
+    return dataclasses.replace(report, recovered=recovered)
+
+
+def plan_auto(db: str | sa.Engine | None = None, *, config: Config | None = None, rows: int = 100,
+              table_rows: Mapping[str, int] | None = None, only: Sequence[str] = ()) -> AutoPlan:
+    """What ``seed_auto`` would write, column by column, with the reason for each generator; changes nothing."""
+    from seedkit.seeding.auto.seed import plan_auto as plan
+
+    config = config or load_config()
+    return plan(db if db is not None else config.database_url, rows=rows, table_rows=table_rows, only=only)
 
 
 def describe_seeds(*, config: Config | None = None) -> Plan:

@@ -11,6 +11,8 @@ from seedkit import api
 from seedkit.cli.options import Settings, common_options, lock_timeout_option, pass_settings
 from seedkit.cli.output import human_seconds, render_table
 
+DEFAULT_AUTO_ROWS = 100  # seedkit.seeding.auto.planner.DEFAULT_ROWS, without importing the seeding framework here
+
 if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a command seeds
     from seedkit.seeding.plan import Plan
     from seedkit.seeding.runner import SeedReport
@@ -25,13 +27,27 @@ if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a c
 @click.option("--audit", is_flag=True, help="Write nothing; list every gap the enrichers would fill.")
 @click.option("--list", "list_plan", is_flag=True, help="Show areas, phases, dependencies and profiles.")
 @click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
+@click.option("--auto", is_flag=True, help="Fill every table of the database from its schema alone (no seeds module).")
+@click.option("--rows", "rows", multiple=True, metavar="N|TABLE=N",
+              help=f"With --auto: rows per table (default {DEFAULT_AUTO_ROWS}), or for one table (repeatable).")
+@click.option("--only", multiple=True, metavar="TABLE",
+              help="With --auto: only this table and the tables it needs (repeatable).")
+@click.option("--plan", "show_plan", is_flag=True,
+              help="With --auto: change nothing; print every column's generator and why it was chosen.")
 @lock_timeout_option
 @common_options
 @pass_settings
 def seed(settings: Settings, profile: str | None, areas: tuple[str, ...], phase: int | None, seed_value: int | None,
-         no_clear: bool, audit: bool, list_plan: bool, allow_production: bool, lock_timeout: float) -> None:
-    """Fill the database with deterministic, realistic data from the seeds module (default: the clinic demo)."""
+         no_clear: bool, audit: bool, list_plan: bool, allow_production: bool, auto: bool, rows: tuple[str, ...],
+         only: tuple[str, ...], show_plan: bool, lock_timeout: float) -> None:
+    """Fill the database with deterministic, realistic data from the seeds module (default: the clinic demo), or
+    from its schema alone with --auto."""
     config = settings.config()
+    if auto or rows or only or show_plan:
+        _seed_auto(settings, auto=auto, rows=rows, only=only, show_plan=show_plan, seed_value=seed_value,
+                   others=bool(profile or areas or phase or no_clear or audit or list_plan),
+                   allow_production=allow_production, lock_timeout=lock_timeout)
+        return
     if list_plan:
         plan = api.describe_seeds(config=config)
         settings.emit(plan.to_dict(), lambda: plan_text(plan))
@@ -43,6 +59,44 @@ def seed(settings: Settings, profile: str | None, areas: tuple[str, ...], phase:
     settings.emit(report.to_dict(), lambda: seed_text(report, audit=audit))
     if not report.ok:
         sys.exit(1)
+
+
+def _seed_auto(settings: Settings, *, auto: bool, rows: tuple[str, ...], only: tuple[str, ...], show_plan: bool,
+               seed_value: int | None, others: bool, allow_production: bool, lock_timeout: float) -> None:
+    if not auto:
+        raise click.UsageError("--rows, --only and --plan go with --auto")
+    if others:
+        raise click.UsageError("--auto seeds from the schema: --profile, --area, --phase, --no-clear, --audit and "
+                               "--list belong to a seeds module")
+    per_table, default = _parse_rows(rows)
+    config = settings.config()
+    if show_plan:
+        plan = api.plan_auto(config=config, rows=default, table_rows=per_table, only=only)
+        lines = plan.lines()
+        settings.emit([line.to_dict() for line in lines], lambda: render_table(
+            ["TABLE", "COLUMN", "TYPE", "GENERATOR", "WHY"],
+            [[line.table, line.column, line.sql_type, line.generator, line.reason] for line in lines]))
+        return
+    report = api.seed_auto(None, config=config, rows=default, table_rows=per_table, only=only, seed=seed_value,
+                           allow_production=allow_production, progress=settings.seed_progress(),
+                           lock_timeout=lock_timeout)
+    settings.notice_recovered(report.recovered)
+    settings.emit(report.to_dict(), lambda: seed_text(report, audit=False))
+
+
+def _parse_rows(values: tuple[str, ...]) -> tuple[dict[str, int], int]:
+    """``--rows 500 --rows users=20``: ({"users": 20}, 500)."""
+    per_table: dict[str, int] = {}
+    default = DEFAULT_AUTO_ROWS
+    for value in values:
+        table, _, count = value.rpartition("=")
+        if not count.isdigit():
+            raise click.BadParameter(f"{value!r} is not N or TABLE=N (N a whole number)", param_hint="--rows")
+        if table:
+            per_table[table] = int(count)
+        else:
+            default = int(count)
+    return per_table, default
 
 
 def seed_text(report: SeedReport, *, audit: bool) -> str:

@@ -247,6 +247,25 @@ class BaseDialect:
         give the same rows. The generic dialect knows no counters to restart.
         """
 
+    def expression_unique_indexes(self, conn: sa.Connection, ref: TableRef) -> list[str]:
+        """The SQL of each unique index on an expression (``lower(email)``) that SQLAlchemy's reflection skips;
+        the dialects whose reflection reports them return nothing here."""
+        return []
+
+    def check_constraints(self, conn: sa.Connection, ref: TableRef) -> list[tuple[str | None, str]] | None:
+        """(name, SQL) of every CHECK constraint on the table, where SQLAlchemy's reflection misses some; None to
+        use the reflection's."""
+        return None
+
+    def enforce_constraints(self, conn: sa.Connection) -> None:
+        """Make ``conn`` (before its transaction begins) check every constraint the schema declares, as the
+        application's connections would. Servers always do; SQLite checks foreign keys only when asked."""
+
+    def advance_identities(self, conn: sa.Connection, columns: Sequence[tuple[TableRef, str]]) -> None:
+        """After rows were written with explicit values in each (table, integer key column), make the database's
+        own counter for that column continue after them, so the application's next insert does not collide.
+        SQLite and MariaDB/MySQL move their counters on explicit values themselves; the generic dialect knows none."""
+
     # ------------------------------------------------------------------ test databases (pytest plugin)
     # Whether seedkit can create, copy and drop whole databases on this server: derived test databases and per-test
     # clones need it. The generic dialect cannot, so its tests share one existing database.

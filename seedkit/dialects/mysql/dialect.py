@@ -373,6 +373,17 @@ class MySQLDialect(BaseDialect):
         return [(self.qualified(t.ref), int(per_table[t.key]["auto_increment"])) for t in tables
                 if (per_table.get(t.key) or {}).get("auto_increment") is not None]
 
+    def check_constraints(self, conn: sa.Connection, ref: TableRef) -> list[tuple[str | None, str]] | None:
+        # The reflection reads table-level CHECKs only; MariaDB's information_schema has the column-level ones too.
+        try:
+            rows = conn.execute(sa.text(
+                "SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = :table ORDER BY CONSTRAINT_NAME"),
+                {"table": ref.name}).all()
+        except sa.exc.DBAPIError:  # MySQL's table has no TABLE_NAME: its reflection is complete
+            return None
+        return [(str(name), str(clause)) for name, clause in rows]
+
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
         with self._private_connection() as conn:

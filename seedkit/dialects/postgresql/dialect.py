@@ -132,6 +132,15 @@ class PostgreSQLDialect(BaseDialect):
             conn.exec_driver_sql(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(self.engine.url.database or '')}")
         return self.engine.url.set(database=name)
 
+    def advance_identities(self, conn: sa.Connection, columns: Sequence[tuple[TableRef, str]]) -> None:
+        # A serial or identity column's sequence does not see explicit values: set it to the column's maximum.
+        for ref, column in columns:
+            conn.execute(sa.text(
+                "SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence(:table, :column) AS s) q, "
+                f"(SELECT max({self.quote(column)}) AS m FROM {self.qualified(ref)}) r "
+                "WHERE s IS NOT NULL AND m IS NOT NULL"
+            ), {"table": self.qualified(ref), "column": column})
+
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # Serial and identity sequences keep counting after DELETE; restart each one a table's columns own.
         with self.engine.begin() as conn:

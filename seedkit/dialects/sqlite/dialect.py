@@ -229,6 +229,22 @@ class SQLiteDialect(BaseDialect):
             if state and state.get("sqlite_sequence") is not None:
                 raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.ref.name, state["sqlite_sequence"]))
 
+    def expression_unique_indexes(self, conn: sa.Connection, ref: TableRef) -> list[str]:
+        # index_xinfo gives cid -2 for a key part that is an expression.
+        found = []
+        for index in conn.exec_driver_sql(f"PRAGMA index_list({self.quote(ref.name)})").mappings():
+            if not index["unique"]:
+                continue
+            parts = conn.exec_driver_sql(f"PRAGMA index_xinfo({self.quote(index['name'])})").mappings()
+            if any(part["cid"] == -2 for part in parts):
+                sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n"),
+                                   {"n": index["name"]}).scalar()
+                found.append(str(sql or ""))
+        return found
+
+    def enforce_constraints(self, conn: sa.Connection) -> None:
+        conn.exec_driver_sql("PRAGMA foreign_keys = ON")  # a no-op inside a transaction: called before it begins
+
     def restart_identities(self, refs: Sequence[TableRef]) -> None:
         # Rowid tables restart by themselves once empty; AUTOINCREMENT tables remember their counter here.
         with self.engine.begin() as conn:

@@ -1,0 +1,171 @@
+"""The plan of a zero-config run: which tables, in which order, how many rows, and a generator for every column.
+
+Parents come before children. A foreign-key cycle is broken through a nullable key: it is left NULL when the rows
+are written and filled in a second pass, once both sides exist. A cycle of NOT NULL keys cannot be broken that way,
+and the plan says so with the keys to relax. Every column gets a :class:`Choice` with its reason, which ``--plan``
+prints; a column the database computes is listed with the reason it is left to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+from seedkit.engine.graph import cycles, load_order
+from seedkit.errors import ConfigError, UsageError
+from seedkit.model.jsondata import JSONObject
+from seedkit.seeding.auto import checks as check_rules
+from seedkit.seeding.auto.schema import AutoTable, ForeignKey
+from seedkit.seeding.auto.spec import Choice, ColumnSpec
+from seedkit.seeding.auto.values import capacity, choose
+
+DEFAULT_ROWS = 100
+NULL_SHARE = 0.1  # of a nullable column's values, and of a nullable foreign key's
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One line of ``--plan``."""
+
+    table: str
+    column: str
+    sql_type: str
+    generator: str
+    reason: str
+
+    def to_dict(self) -> JSONObject:
+        return {"table": self.table, "column": self.column, "type": self.sql_type, "generator": self.generator,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """How one table is filled."""
+
+    table: AutoTable
+    rows: int
+    choices: Mapping[str, Choice]  # the columns filled from generators (keys of foreign keys excluded)
+    keys: tuple[ForeignKey, ...]  # filled from the parents' rows when the row is written
+    deferred: tuple[ForeignKey, ...]  # left NULL, filled in the second pass (a cycle broken here)
+    checks: tuple[tuple[str, check_rules.Check], ...]  # (constraint's name or text, parsed)
+    sequence: str | None = None  # the integer key numbered 1, 2, 3... by seedkit
+    lines: tuple[ColumnPlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class AutoPlan:
+    """Tables in the order they are written."""
+
+    tables: tuple[TablePlan, ...]
+
+    def lines(self) -> list[ColumnPlan]:
+        return [line for table in self.tables for line in table.lines]
+
+
+def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_rows: Mapping[str, int] | None = None,
+              only: Sequence[str] = (), locale: str = "en_US") -> AutoPlan:
+    """The plan for ``tables``: ``rows`` per table, ``table_rows`` for some; ``only`` keeps those tables (and the
+    tables they need: a row needs its parents)."""
+    by_key = {t.key: t for t in tables}
+    table_rows = dict(table_rows or {})
+    for name in [*table_rows, *only]:
+        if name not in by_key:
+            raise UsageError(f"no table {name!r} in the database",
+                             hint=f"the tables are: {', '.join(sorted(by_key)) or 'none'}")
+    chosen = _with_parents(by_key, only) if only else set(by_key)
+    deferred = _deferred_keys({k: by_key[k] for k in chosen})
+    dependencies = {key: [fk.parent for fk in by_key[key].foreign_keys
+                          if fk.parent in chosen and (key, fk) not in deferred] for key in chosen}
+    order = load_order(dependencies)
+    plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, locale) for key in order]
+    return AutoPlan(tuple(plans))
+
+
+def _with_parents(by_key: Mapping[str, AutoTable], only: Sequence[str]) -> set[str]:
+    chosen: set[str] = set()
+    pending = list(only)
+    while pending:
+        key = pending.pop()
+        if key in chosen or key not in by_key:
+            continue
+        chosen.add(key)
+        pending += [fk.parent for fk in by_key[key].foreign_keys if not fk.nullable]
+    return chosen
+
+
+def _deferred_keys(tables: Mapping[str, AutoTable]) -> set[tuple[str, ForeignKey]]:
+    """The keys that break every foreign-key cycle: nullable ones, as few as it takes."""
+    deferred: set[tuple[str, ForeignKey]] = set()
+    while True:
+        dependencies = {key: [fk.parent for fk in table.foreign_keys
+                              if fk.parent in tables and (key, fk) not in deferred] for key, table in tables.items()}
+        groups = cycles(dependencies)
+        if not groups:
+            return deferred
+        group = set(groups[0])
+        candidates = sorted(((key, fk) for key in group for fk in tables[key].foreign_keys
+                             if fk.parent in group and fk.parent != key and (key, fk) not in deferred),
+                            key=lambda item: (not item[1].nullable, item[0], item[1].columns))
+        key, fk = candidates[0]
+        if not fk.nullable:
+            edges = ", ".join(f"{k}({', '.join(f.columns)}) -> {f.parent}" for k, f in candidates)
+            raise ConfigError(f"cannot seed the foreign-key cycle {' <-> '.join(sorted(group))}: every key in it is "
+                              f"NOT NULL ({edges})",
+                              hint="make one of these columns nullable, or leave these tables out with --only")
+        deferred.add((key, fk))
+
+
+def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]], locale: str) -> TablePlan:
+    keys = tuple(fk for fk in table.foreign_keys if (table.key, fk) not in deferred)
+    later = tuple(fk for fk in table.foreign_keys if (table.key, fk) in deferred)
+    key_columns = {column for fk in table.foreign_keys for column in fk.columns}
+    parsed = [(name or text, check_rules.parse_check(text, [c.name for c in table.columns]))
+              for name, text in table.checks]
+    # One conjunction of all the table's checks: its per-column domains are the intersection of theirs.
+    domains = check_rules.domains(check_rules.And(tuple(check for _, check in parsed)))
+    sequence = _sequence_key(table, key_columns)
+    choices: dict[str, Choice] = {}
+    lines: list[ColumnPlan] = []
+    for spec in table.columns:
+        if spec.name in key_columns:
+            fk = next(f for f in table.foreign_keys if spec.name in f.columns)
+            how = "second pass (breaks a cycle)" if fk in later else "picked from its rows"
+            nulls = f", NULL in {NULL_SHARE:.0%}" if fk.nullable else ""
+            target = f"FK -> {fk.parent}.{_column_of(fk, spec.name)}"
+            lines.append(ColumnPlan(table.key, spec.name, spec.sql_type, target, f"{how}{nulls}"))
+            continue
+        if spec.name == sequence:
+            choices[spec.name] = Choice("sequence 1..N", "integer primary key", _ordinal_plus_one)
+        else:
+            spec = replace(spec, domain=domains.get(spec.name, spec.domain))
+            _check_capacity(table, spec, rows)
+            choices[spec.name] = choose(spec, locale=locale)
+        choice = choices[spec.name]
+        lines.append(ColumnPlan(table.key, spec.name, spec.sql_type, choice.generator, choice.reason))
+    lines += [ColumnPlan(table.key, name, "", "database", why) for name, why in table.computed]
+    unknown = [f"{name}: {part}" for name, check in parsed for part in check_rules.unknown_parts(check)]
+    lines += [ColumnPlan(table.key, "(check)", "", "checked per row", f"not understood: {text}") for text in unknown]
+    return TablePlan(table, rows, choices, keys, later, tuple(parsed), sequence, tuple(lines))
+
+
+def _sequence_key(table: AutoTable, key_columns: set[str]) -> str | None:
+    if len(table.primary_key) != 1 or table.primary_key[0] in key_columns:
+        return None
+    spec = table.column(table.primary_key[0])
+    return spec.name if spec is not None and spec.kind == "integer" else None
+
+
+def _ordinal_plus_one(value_seed: int, ordinal: int) -> object:
+    return ordinal + 1
+
+
+def _column_of(fk: ForeignKey, column: str) -> str:
+    return fk.parent_columns[fk.columns.index(column)]
+
+
+def _check_capacity(table: AutoTable, spec: ColumnSpec, rows: int) -> None:
+    room = capacity(spec) if spec.unique else None
+    if room is not None and rows > room:
+        raise ConfigError(f"cannot make {rows} rows for {table.key}: its unique column {spec.name} ({spec.sql_type}) "
+                          f"holds at most {room} distinct values",
+                          hint=f"seed fewer rows there: --rows {table.key}={room}")

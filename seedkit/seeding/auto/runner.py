@@ -1,0 +1,228 @@
+"""Write a zero-config plan: every table in order, rows in batches, keys from the parents' rows, then the second pass.
+
+Every value is a function of (seed, table, row ordinal, column). A row that breaks a unique set or a CHECK the
+generators could not see is made again from the next attempt's seeds, at most ``ATTEMPTS`` times; then the run
+stops naming the constraint. The database stays the judge: nothing is disabled, and the run is one transaction, so a
+failure leaves the tables as they were.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import sqlalchemy as sa
+
+from seedkit.dialects.base import BaseDialect
+from seedkit.engine.progress import Progress, ProgressEvent
+from seedkit.errors import SeedError
+from seedkit.seeding.auto import checks as check_rules
+from seedkit.seeding.auto.planner import NULL_SHARE, AutoPlan, TablePlan
+from seedkit.seeding.auto.schema import ForeignKey, sa_table
+from seedkit.seeding.context import field_salt, mix, stable_hash
+from seedkit.seeding.writer import write_rows
+
+ATTEMPTS = 25
+BATCH_ROWS = 5000
+Key = tuple[object, ...]
+
+
+class GenerationError(SeedError):
+    """A table's rows could not be made to satisfy its constraints."""
+
+
+@dataclass
+class Written:
+    """What the run keeps between tables: each table's key values by column set, in row order."""
+
+    keys: dict[tuple[str, tuple[str, ...]], list[Key]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: int,
+               progress: Progress | None = None) -> dict[str, int]:
+    """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table."""
+    written = Written()
+    wanted = _wanted_keys(plan)
+    total = len(plan.tables)
+    for index, table_plan in enumerate(plan.tables):
+        started = time.perf_counter()
+        key = table_plan.table.key
+        if progress is not None:
+            progress(ProgressEvent("seed", "start", key, index, total, area=key))
+        table = sa_table(conn, table_plan.table.ref)
+        sets = wanted.get(key, set())
+        kept: dict[tuple[str, ...], list[Key]] = {columns: [] for columns in sets}
+        for batch in _batches(table_plan, seed, written):
+            write_rows(conn, table, batch)
+            for columns in sets:
+                kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
+        if table_plan.table.identity is not None:
+            _read_back_identity(conn, table, table_plan, kept)
+        for columns, values in kept.items():
+            written.keys[(key, columns)] = values
+        written.rows[key] = table_plan.rows
+        if progress is not None:
+            progress(ProgressEvent("seed", "done", key, index, total, table_plan.rows,
+                                   time.perf_counter() - started, area=key))
+    for table_plan in plan.tables:
+        if table_plan.deferred:
+            _second_pass(conn, table_plan, seed, written)
+    dialect.advance_identities(conn, [(t.table.ref, t.sequence) for t in plan.tables if t.sequence])
+    return written.rows
+
+
+def _wanted_keys(plan: AutoPlan) -> dict[str, set[tuple[str, ...]]]:
+    """The column sets each table's children (and its own second pass) pick from."""
+    wanted: dict[str, set[tuple[str, ...]]] = {}
+    for table_plan in plan.tables:
+        for fk in (*table_plan.keys, *table_plan.deferred):
+            wanted.setdefault(fk.parent, set()).add(fk.parent_columns)
+        if table_plan.deferred and table_plan.table.primary_key:
+            wanted.setdefault(table_plan.table.key, set()).add(table_plan.table.primary_key)
+    return wanted
+
+
+def _batches(plan: TablePlan, seed: int, written: Written) -> Iterator[list[dict[str, object]]]:
+    table = plan.table
+    seen: dict[tuple[str, ...], set[Key]] = {columns: set() for columns in table.unique}
+    batch: list[dict[str, object]] = []
+    for ordinal in range(plan.rows):
+        batch.append(_row(plan, seed, ordinal, written, seen, batch))
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[tuple[str, ...], set[Key]],
+         pending: list[dict[str, object]]) -> dict[str, object]:
+    table = plan.table
+    failed = ""
+    for attempt in range(ATTEMPTS):
+        row_seed = stable_hash(seed, table.key, ordinal, attempt) if attempt else stable_hash(seed, table.key, ordinal)
+        row: dict[str, object] = {}
+        for name, choice in plan.choices.items():
+            value_seed = mix(row_seed, field_salt(name))
+            spec = table.column(name)
+            nullable = spec is not None and spec.nullable and spec.domain.not_null is False and name != plan.sequence \
+                and not any(name in columns for columns in table.unique)
+            row[name] = None if nullable and _share(value_seed) < NULL_SHARE else choice.value(value_seed, ordinal)
+        for fk in plan.keys:
+            one_to_one = any(set(columns) == set(fk.columns) for columns in table.unique)
+            _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, one_to_one)
+        for fk in plan.deferred:
+            row.update({column: None for column in fk.columns})
+        _order_columns(row, plan)
+        failed = _broken(row, plan, seen)
+        if not failed:
+            for columns in seen:
+                seen[columns].add(tuple(row.get(c) for c in columns))
+            return row
+    raise GenerationError(f"cannot make row {ordinal + 1} of {table.key}: {failed} failed {ATTEMPTS} times",
+                          hint=f"seed fewer rows there (--rows {table.key}=N), or set the column's generator in "
+                               "[tool.seedkit.auto]")
+
+
+def _share(value_seed: int) -> float:
+    return (mix(value_seed, 0x5EED) & 0xFFFF) / 0x10000
+
+
+def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: int, ordinal: int,
+                 written: Written, pending: list[dict[str, object]], one_to_one: bool = False) -> None:
+    value_seed = mix(row_seed, field_salt("->" + ",".join(fk.columns)))
+    if fk.parent == table:  # a self-reference: a forest, each row under an earlier one
+        earlier = [tuple(r.get(c) for c in fk.parent_columns) for r in pending[-50:]]
+        if not earlier or (fk.nullable and _share(value_seed) < 0.3):
+            if fk.nullable:
+                row.update({column: None for column in fk.columns})
+                return
+            earlier = [tuple(row.get(c) for c in fk.parent_columns)]  # the first row refers to itself
+        choice = earlier[value_seed % len(earlier)]
+    else:
+        parents = written.keys.get((fk.parent, fk.parent_columns), [])
+        if fk.nullable and (not parents or _share(value_seed) < NULL_SHARE):
+            row.update({column: None for column in fk.columns})
+            return
+        if not parents:
+            raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
+                                  "none", hint=f"give {fk.parent} rows: --rows {fk.parent}=N")
+        if one_to_one:
+            # Each parent at most once (a profile per customer): a stride through the parents that is coprime
+            # with their number visits every one before any twice.
+            if ordinal >= len(parents):
+                raise GenerationError(f"{table} refers to {fk.parent} one to one, and {fk.parent} has only "
+                                      f"{len(parents)} rows",
+                                      hint=f"seed at most that many: --rows {table}={len(parents)}")
+            choice = parents[(ordinal * _stride(len(parents))) % len(parents)]
+        else:
+            choice = parents[value_seed % len(parents)]
+    row.update(dict(zip(fk.columns, choice)))
+
+
+def _stride(count: int) -> int:
+    """A step coprime with ``count`` that scatters consecutive rows over the parents."""
+    step = max(1, int(count * 0.618))
+    while math.gcd(step, count) != 1:
+        step += 1
+    return step
+
+
+def _order_columns(row: dict[str, object], plan: TablePlan) -> None:
+    """Make cross-column comparisons hold where swapping two values is enough (ends_at > starts_at)."""
+    for _, check in plan.checks:
+        for rule in check_rules.cross_column(check):
+            left, right = row.get(rule.left), row.get(rule.right)
+            if left is None or right is None or check_rules.evaluate(rule, row):
+                continue
+            row[rule.left], row[rule.right] = right, left
+
+
+def _broken(row: dict[str, object], plan: TablePlan, seen: dict[tuple[str, ...], set[Key]]) -> str:
+    """The first constraint ``row`` breaks, in words, or ""."""
+    for name, check in plan.checks:
+        if not check_rules.evaluate(check, row):
+            return f"CHECK {name}"
+    for columns, values in seen.items():
+        key = tuple(row.get(c) for c in columns)
+        if None not in key and key in values:
+            return f"UNIQUE ({', '.join(columns)})"
+    return ""
+
+
+def _read_back_identity(conn: sa.Connection, sa_table: sa.Table, plan: TablePlan,
+                        kept: dict[tuple[str, ...], list[Key]]) -> None:
+    # The database numbered the rows in the order they were written: the last ``rows`` keys are this run's.
+    column = plan.table.identity
+    assert column is not None
+    values = [r[0] for r in conn.execute(sa.select(sa_table.c[column]).order_by(sa_table.c[column].desc())
+                                         .limit(plan.rows))][::-1]
+    for columns in kept:
+        if column in columns:
+            kept[columns] = [tuple(values[i] if c == column else key[j] for j, c in enumerate(columns))
+                             for i, key in enumerate(kept[columns])]
+
+
+def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Written) -> None:
+    """Fill the keys left NULL to break a cycle, now that the rows on both sides exist."""
+    table = plan.table
+    target = sa_table(conn, table.ref)
+    own = written.keys.get((table.key, table.primary_key), [])
+    updates: list[dict[str, object]] = []
+    for ordinal, key in enumerate(own):
+        row_seed = stable_hash(seed, table.key, ordinal, "second pass")
+        values: dict[str, object] = {}
+        for fk in plan.deferred:
+            _pick_parent(values, fk, table.key, row_seed, ordinal, written, [])
+        updates.append({**{f"k_{i}": v for i, v in enumerate(key)}, **{f"v_{c}": v for c, v in values.items()}})
+    if not updates:
+        return
+    columns = [c for fk in plan.deferred for c in fk.columns]
+    statement = target.update().where(*[target.c[c] == sa.bindparam(f"k_{i}")
+                                          for i, c in enumerate(table.primary_key)])
+    statement = statement.values({c: sa.bindparam(f"v_{c}") for c in columns})
+    for start in range(0, len(updates), BATCH_ROWS):
+        conn.execute(statement, updates[start:start + BATCH_ROWS])

@@ -1,0 +1,82 @@
+"""``seedkit seed --auto``: reflect the database, plan every column, empty the tables, write the rows.
+
+Emptying and writing are one transaction (children before parents, foreign keys checked throughout), so a run that
+fails leaves every table as it was. Only a table whose key the database numbers itself (an identity GENERATED
+ALWAYS) has its counter restarted first, so that the same seed gives the same keys.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Mapping, Sequence
+
+import sqlalchemy as sa
+
+from seedkit.config import Config
+from seedkit.dialects import dialect_for
+from seedkit.dialects.connect import open_engine
+from seedkit.dialects.errors import database_errors
+from seedkit.engine.progress import Progress
+from seedkit.errors import SeedError
+from seedkit.guard import refuse_production
+from seedkit.seeding.auto.planner import DEFAULT_ROWS, AutoPlan, make_plan
+from seedkit.seeding.auto.runner import write_plan
+from seedkit.seeding.auto.schema import read_tables, sa_table
+from seedkit.seeding.context import DEFAULT_FAKER_LOCALE
+from seedkit.seeding.runner import DEFAULT_SEED, SeedReport
+
+
+def plan_auto(db: str | sa.Engine, *, rows: int = DEFAULT_ROWS, table_rows: Mapping[str, int] | None = None,
+              only: Sequence[str] = (), locale: str = DEFAULT_FAKER_LOCALE) -> AutoPlan:
+    """The plan for ``db``'s tables, changing nothing."""
+    engine = open_engine(db, must_exist=True)
+    try:
+        with database_errors(engine, "reading the schema", SeedError), engine.connect() as conn:
+            tables = read_tables(dialect_for(engine), conn)
+        return make_plan(tables, rows=rows, table_rows=table_rows, only=only, locale=locale)
+    finally:
+        if engine is not db:
+            engine.dispose()
+
+
+def seed_auto(db: str | sa.Engine, *, config: Config, rows: int = DEFAULT_ROWS,
+              table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int = DEFAULT_SEED,
+              allow_production: bool = False, progress: Progress | None = None) -> SeedReport:
+    """Fill every table of ``db`` (or ``only`` those, with the tables they need) from the schema alone."""
+    url = db if isinstance(db, str) else db.url.render_as_string(hide_password=False)
+    refuse_production(config, "seed", allow=allow_production, url=url)
+    started = time.perf_counter()
+    engine = open_engine(db, must_exist=True)
+    dialect = dialect_for(engine)
+    try:
+        with database_errors(engine, "seeding", SeedError):
+            with engine.connect() as conn:
+                plan = make_plan(read_tables(dialect, conn), rows=rows, table_rows=table_rows, only=only,
+                                 locale=DEFAULT_FAKER_LOCALE)
+            numbered = [t.table.ref for t in plan.tables if t.table.identity is not None]
+            if numbered:
+                dialect.restart_identities(numbered)
+            with engine.connect() as conn:
+                dialect.enforce_constraints(conn)
+                conn.commit()  # SQLAlchemy began a transaction for the pragma; the seeding is the next one
+                with conn.begin():
+                    _empty(conn, plan)
+                    created = write_plan(conn, dialect, plan, seed, progress)
+    finally:
+        if engine is not db:
+            engine.dispose()
+    return SeedReport(created, seconds=time.perf_counter() - started, profile="auto", seed=seed)
+
+
+def _empty(conn: sa.Connection, plan: AutoPlan) -> None:
+    """Delete the plan's rows, children first; keys that close a cycle or refer to their own table are set NULL
+    before."""
+    tables = {t.table.key: sa_table(conn, t.table.ref) for t in plan.tables}
+    for table_plan in plan.tables:
+        # MariaDB/MySQL check a self-reference row by row as a DELETE goes: nullable ones are cleared first too.
+        own = [fk for fk in table_plan.table.foreign_keys if fk.parent == table_plan.table.key and fk.nullable]
+        columns = [c for fk in (*table_plan.deferred, *own) for c in fk.columns]
+        if columns:
+            conn.execute(tables[table_plan.table.key].update().values({c: None for c in columns}))
+    for table_plan in reversed(plan.tables):
+        conn.execute(tables[table_plan.table.key].delete())
