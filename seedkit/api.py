@@ -262,7 +262,7 @@ def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: s
     return report
 
 
-def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows: int = 100,
+def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int | None = None,
               allow_production: bool = False, progress: Progress | None = None,
               lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SeedReport:
@@ -284,13 +284,14 @@ def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows:
     return dataclasses.replace(report, recovered=recovered)
 
 
-def plan_auto(db: str | sa.Engine | None = None, *, config: Config | None = None, rows: int = 100,
+def plan_auto(db: str | sa.Engine | None = None, *, config: Config | None = None, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = ()) -> AutoPlan:
     """What ``seed_auto`` would write, column by column, with the reason for each generator; changes nothing."""
     from seedkit.seeding.auto.seed import plan_auto as plan
 
     config = config or load_config()
-    return plan(db if db is not None else config.database_url, rows=rows, table_rows=table_rows, only=only)
+    return plan(db if db is not None else config.database_url, config=config, rows=rows, table_rows=table_rows,
+                only=only)
 
 
 def describe_seeds(*, config: Config | None = None) -> Plan:

@@ -39,6 +39,8 @@ class Config:
     # Where snapshot files travel (an fsspec URL such as s3://bucket/prefix or file:///path), or None.
     store: str | None = None
     source: str = "defaults"
+    # [tool.seedkit.auto] as written; seedkit.seeding.auto.settings reads it when a run needs it.
+    auto: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> "Config":
         """A copy with the given fields replaced; ``None`` values leave a field as it is."""
@@ -90,7 +92,7 @@ def load_config(start: Path | None = None, environ: Mapping[str, str] | None = N
         settings = data if project_file.name == "seedkit.toml" else data["tool"]["seedkit"]
         source = str(project_file)
     known = {"database_url", "snapshots_dir", "metadata_dir", "cache_dir", "seeds", "profile", "profiles",
-             "protected", "schemas", "store"}
+             "protected", "schemas", "store", "auto"}
     unknown = sorted(set(settings) - known)
     if unknown:
         raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in {source}",
@@ -111,6 +113,7 @@ def load_config(start: Path | None = None, environ: Mapping[str, str] | None = N
         schemas=tuple(_string_list(settings.get("schemas", []), "schemas", source)),
         store=env.get(STORE_ENV_VAR) or settings.get("store"),
         source=source,
+        auto=_table(settings.get("auto", {}), "auto", source),
     )
 
 
@@ -126,6 +129,12 @@ def _sqlite_relative_to(root: Path, url: str) -> str:
 
 def _under(root: Path, path: Path) -> Path:
     return path if path.is_absolute() else root / path
+
+
+def _table(value: Any, key: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"setting {key!r} in {source} must be a table ([tool.seedkit.{key}])")
+    return value
 
 
 def _string_list(value: Any, key: str, source: str) -> list[str]:

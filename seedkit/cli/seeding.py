@@ -11,8 +11,6 @@ from seedkit import api
 from seedkit.cli.options import Settings, common_options, lock_timeout_option, pass_settings
 from seedkit.cli.output import human_seconds, render_table
 
-DEFAULT_AUTO_ROWS = 100  # seedkit.seeding.auto.planner.DEFAULT_ROWS, without importing the seeding framework here
-
 if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a command seeds
     from seedkit.seeding.plan import Plan
     from seedkit.seeding.runner import SeedReport
@@ -29,7 +27,8 @@ if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a c
 @click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
 @click.option("--auto", is_flag=True, help="Fill every table of the database from its schema alone (no seeds module).")
 @click.option("--rows", "rows", multiple=True, metavar="N|TABLE=N",
-              help=f"With --auto: rows per table (default {DEFAULT_AUTO_ROWS}), or for one table (repeatable).")
+              help="With --auto: rows per table (default: rows in [tool.seedkit.auto], else 100), or for one table "
+                   "(repeatable).")
 @click.option("--only", multiple=True, metavar="TABLE",
               help="With --auto: only this table and the tables it needs (repeatable).")
 @click.option("--plan", "show_plan", is_flag=True,
@@ -84,10 +83,10 @@ def _seed_auto(settings: Settings, *, auto: bool, rows: tuple[str, ...], only: t
     settings.emit(report.to_dict(), lambda: seed_text(report, audit=False))
 
 
-def _parse_rows(values: tuple[str, ...]) -> tuple[dict[str, int], int]:
-    """``--rows 500 --rows users=20``: ({"users": 20}, 500)."""
+def _parse_rows(values: tuple[str, ...]) -> tuple[dict[str, int], int | None]:
+    """``--rows 500 --rows users=20``: ({"users": 20}, 500); no plain N: None (the configuration's, else 100)."""
     per_table: dict[str, int] = {}
-    default = DEFAULT_AUTO_ROWS
+    default = None
     for value in values:
         table, _, count = value.rpartition("=")
         if not count.isdigit():

@@ -8,12 +8,13 @@ prints; a column the database computes is listed with the reason it is left to i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 from seedkit.engine.graph import cycles, load_order
 from seedkit.errors import ConfigError, UsageError
 from seedkit.model.jsondata import JSONObject
+from seedkit.model.tables import TableRef
 from seedkit.seeding.auto import checks as check_rules
 from seedkit.seeding.auto.schema import AutoTable, ForeignKey
 from seedkit.seeding.auto.spec import Choice, ColumnSpec
@@ -57,16 +58,21 @@ class AutoPlan:
     """Tables in the order they are written."""
 
     tables: tuple[TablePlan, ...]
+    # The tables left as they are (skipped, or outside --only): their rows are the parents of rows referring to them.
+    outside: Mapping[str, TableRef] = field(default_factory=dict)
 
     def lines(self) -> list[ColumnPlan]:
         return [line for table in self.tables for line in table.lines]
 
 
 def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_rows: Mapping[str, int] | None = None,
-              only: Sequence[str] = (), locale: str = "en_US") -> AutoPlan:
+              only: Sequence[str] = (), locale: str = "en_US", skip: Sequence[str] = (),
+              overrides: Mapping[str, Choice | None] | None = None) -> AutoPlan:
     """The plan for ``tables``: ``rows`` per table, ``table_rows`` for some; ``only`` keeps those tables (and the
-    tables they need: a row needs its parents)."""
-    by_key = {t.key: t for t in tables}
+    tables they need: a row needs its parents); ``skip`` leaves tables alone (their rows, if any, are the parents of
+    the rows that refer to them); ``overrides`` gives some columns ("table.column") their generator, or None to
+    leave them out."""
+    by_key = {t.key: t for t in tables if t.key not in skip}
     table_rows = dict(table_rows or {})
     for name in [*table_rows, *only]:
         if name not in by_key:
@@ -77,8 +83,9 @@ def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_ro
     dependencies = {key: [fk.parent for fk in by_key[key].foreign_keys
                           if fk.parent in chosen and (key, fk) not in deferred] for key in chosen}
     order = load_order(dependencies)
-    plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, locale) for key in order]
-    return AutoPlan(tuple(plans))
+    plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, locale, overrides or {}) for key in order]
+    outside = {t.key: t.ref for t in tables if t.key not in chosen}
+    return AutoPlan(tuple(plans), outside)
 
 
 def _with_parents(by_key: Mapping[str, AutoTable], only: Sequence[str]) -> set[str]:
@@ -115,7 +122,8 @@ def _deferred_keys(tables: Mapping[str, AutoTable]) -> set[tuple[str, ForeignKey
         deferred.add((key, fk))
 
 
-def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]], locale: str) -> TablePlan:
+def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]], locale: str,
+                overrides: Mapping[str, Choice | None]) -> TablePlan:
     keys = tuple(fk for fk in table.foreign_keys if (table.key, fk) not in deferred)
     later = tuple(fk for fk in table.foreign_keys if (table.key, fk) in deferred)
     key_columns = {column for fk in table.foreign_keys for column in fk.columns}
@@ -134,7 +142,17 @@ def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey
             target = f"FK -> {fk.parent}.{_column_of(fk, spec.name)}"
             lines.append(ColumnPlan(table.key, spec.name, spec.sql_type, target, f"{how}{nulls}"))
             continue
-        if spec.name == sequence:
+        configured = f"{table.key}.{spec.name}"
+        if configured in overrides:
+            override = overrides[configured]
+            if override is None:
+                if not spec.nullable:
+                    raise ConfigError(f"{table.key}.{spec.name} is NOT NULL: it cannot be skipped",
+                                      hint="give it a generator in [tool.seedkit.auto.columns] instead")
+                lines.append(ColumnPlan(table.key, spec.name, spec.sql_type, "skip", "configured: left out"))
+                continue
+            choices[spec.name] = override
+        elif spec.name == sequence:
             choices[spec.name] = Choice("sequence 1..N", "integer primary key", _ordinal_plus_one)
         else:
             spec = replace(spec, domain=domains.get(spec.name, spec.domain))

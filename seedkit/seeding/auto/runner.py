@@ -46,6 +46,12 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
     """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table."""
     written = Written()
     wanted = _wanted_keys(plan)
+    for parent, columns_sets in wanted.items():
+        if parent in plan.outside:  # rows already there (a table left alone) are the parents to pick from
+            table = sa_table(conn, plan.outside[parent])
+            for columns in columns_sets:
+                query = sa.select(*[table.c[c] for c in columns]).order_by(*[table.c[c] for c in columns])
+                written.keys[(parent, columns)] = [tuple(row) for row in conn.execute(query)]
     total = len(plan.tables)
     for index, table_plan in enumerate(plan.tables):
         started = time.perf_counter()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from seedkit.config import Config
 from seedkit.dialects import dialect_for
+from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
 from seedkit.engine.progress import Progress
@@ -22,27 +23,27 @@ from seedkit.guard import refuse_production
 from seedkit.seeding.auto.planner import DEFAULT_ROWS, AutoPlan, make_plan
 from seedkit.seeding.auto.runner import write_plan
 from seedkit.seeding.auto.schema import read_tables, sa_table
-from seedkit.seeding.context import DEFAULT_FAKER_LOCALE
+from seedkit.seeding.auto.settings import check_names, parse_settings
 from seedkit.seeding.runner import DEFAULT_SEED, SeedReport
 
 
-def plan_auto(db: str | sa.Engine, *, rows: int = DEFAULT_ROWS, table_rows: Mapping[str, int] | None = None,
-              only: Sequence[str] = (), locale: str = DEFAULT_FAKER_LOCALE) -> AutoPlan:
+def plan_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
+              table_rows: Mapping[str, int] | None = None, only: Sequence[str] = ()) -> AutoPlan:
     """The plan for ``db``'s tables, changing nothing."""
     engine = open_engine(db, must_exist=True)
     try:
         with database_errors(engine, "reading the schema", SeedError), engine.connect() as conn:
-            tables = read_tables(dialect_for(engine), conn)
-        return make_plan(tables, rows=rows, table_rows=table_rows, only=only, locale=locale)
+            return _plan(dialect_for(engine), conn, config, rows, table_rows, only)
     finally:
         if engine is not db:
             engine.dispose()
 
 
-def seed_auto(db: str | sa.Engine, *, config: Config, rows: int = DEFAULT_ROWS,
+def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int = DEFAULT_SEED,
               allow_production: bool = False, progress: Progress | None = None) -> SeedReport:
-    """Fill every table of ``db`` (or ``only`` those, with the tables they need) from the schema alone."""
+    """Fill every table of ``db`` (or ``only`` those, with the tables they need) from the schema alone. ``rows``
+    and ``table_rows`` win over ``[tool.seedkit.auto]``'s."""
     url = db if isinstance(db, str) else db.url.render_as_string(hide_password=False)
     refuse_production(config, "seed", allow=allow_production, url=url)
     started = time.perf_counter()
@@ -51,8 +52,7 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int = DEFAULT_ROWS,
     try:
         with database_errors(engine, "seeding", SeedError):
             with engine.connect() as conn:
-                plan = make_plan(read_tables(dialect, conn), rows=rows, table_rows=table_rows, only=only,
-                                 locale=DEFAULT_FAKER_LOCALE)
+                plan = _plan(dialect, conn, config, rows, table_rows, only)
             numbered = [t.table.ref for t in plan.tables if t.table.identity is not None]
             if numbered:
                 dialect.restart_identities(numbered)
@@ -66,6 +66,16 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int = DEFAULT_ROWS,
         if engine is not db:
             engine.dispose()
     return SeedReport(created, seconds=time.perf_counter() - started, profile="auto", seed=seed)
+
+
+def _plan(dialect: BaseDialect, conn: sa.Connection, config: Config, rows: int | None,
+          table_rows: Mapping[str, int] | None, only: Sequence[str]) -> AutoPlan:
+    settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
+    tables = read_tables(dialect, conn)
+    check_names(settings, {t.key: {c.name for c in t.columns} | {n for n, _ in t.computed} for t in tables})
+    chosen_rows = rows if rows is not None else settings.rows if settings.rows is not None else DEFAULT_ROWS
+    return make_plan(tables, rows=chosen_rows, table_rows={**settings.tables, **(table_rows or {})}, only=only,
+                     locale=settings.locale, skip=settings.skip, overrides=settings.columns)
 
 
 def _empty(conn: sa.Connection, plan: AutoPlan) -> None:
