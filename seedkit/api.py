@@ -264,7 +264,7 @@ def seed(db: str | sa.Engine | None, *, config: Config | None = None, profile: s
 
 def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int | None = None,
-              allow_production: bool = False, progress: Progress | None = None,
+              clear: bool = True, allow_production: bool = False, progress: Progress | None = None,
               lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SeedReport:
     """Fill every table of ``db`` (default: the configured database) from its schema alone: ``rows`` per table,
     ``table_rows`` for some, ``only`` those tables and the ones they need. The recipe is remembered for the next
@@ -276,11 +276,11 @@ def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows:
     url = db if db is not None else config.database_url
     chosen = DEFAULT_SEED if seed is None else seed
     with _held(url, config, "seed", lock_timeout) as recovered:
-        report = run(url, config=config, rows=rows, table_rows=table_rows, only=only, seed=chosen,
+        report = run(url, config=config, rows=rows, table_rows=table_rows, only=only, seed=chosen, clear=clear,
                      allow_production=allow_production, progress=progress)
-    if isinstance(url, str):
-        remember(config.cache_dir, url, {"auto": {"rows": rows, "table_rows": dict(table_rows or {}),
-                                                  "only": sorted(only)}, "seed": chosen})
+    if isinstance(url, str):  # a top-up is no recipe: what it adds depends on what was there
+        recipe = {"auto": {"rows": rows, "table_rows": dict(table_rows or {}), "only": sorted(only)}, "seed": chosen}
+        remember(config.cache_dir, url, recipe if clear else None)
     return dataclasses.replace(report, recovered=recovered)
 
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a c
 @click.option("--area", "areas", multiple=True, metavar="ID", help="Only this area and the areas it requires (repeatable).")
 @click.option("--phase", type=click.IntRange(min=1), help="Run phases 1..N only.")
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed: the same seed gives the same data.")
-@click.option("--no-clear", is_flag=True, help="Keep existing data and fill the gaps (fixtures, enrichers).")
+@click.option("--no-clear", is_flag=True,
+              help="Keep existing data and fill the gaps (fixtures, enrichers; with --auto, up to the row counts).")
 @click.option("--audit", is_flag=True, help="Write nothing; list every gap the enrichers would fill.")
 @click.option("--list", "list_plan", is_flag=True, help="Show areas, phases, dependencies and profiles.")
 @click.option("--allow-production", is_flag=True, help="Seed even though the target is marked as production.")
@@ -44,7 +45,7 @@ def seed(settings: Settings, profile: str | None, areas: tuple[str, ...], phase:
     config = settings.config()
     if auto or rows or only or show_plan:
         _seed_auto(settings, auto=auto, rows=rows, only=only, show_plan=show_plan, seed_value=seed_value,
-                   others=bool(profile or areas or phase or no_clear or audit or list_plan),
+                   clear=not no_clear, others=bool(profile or areas or phase or audit or list_plan),
                    allow_production=allow_production, lock_timeout=lock_timeout)
         return
     if list_plan:
@@ -61,12 +62,13 @@ def seed(settings: Settings, profile: str | None, areas: tuple[str, ...], phase:
 
 
 def _seed_auto(settings: Settings, *, auto: bool, rows: tuple[str, ...], only: tuple[str, ...], show_plan: bool,
-               seed_value: int | None, others: bool, allow_production: bool, lock_timeout: float) -> None:
+               seed_value: int | None, clear: bool, others: bool, allow_production: bool,
+               lock_timeout: float) -> None:
     if not auto:
         raise click.UsageError("--rows, --only and --plan go with --auto")
     if others:
-        raise click.UsageError("--auto seeds from the schema: --profile, --area, --phase, --no-clear, --audit and "
-                               "--list belong to a seeds module")
+        raise click.UsageError("--auto seeds from the schema: --profile, --area, --phase, --audit and --list "
+                               "belong to a seeds module")
     per_table, default = _parse_rows(rows)
     config = settings.config()
     if show_plan:
@@ -77,7 +79,7 @@ def _seed_auto(settings: Settings, *, auto: bool, rows: tuple[str, ...], only: t
             [[line.table, line.column, line.sql_type, line.generator, line.reason] for line in lines]))
         return
     report = api.seed_auto(None, config=config, rows=default, table_rows=per_table, only=only, seed=seed_value,
-                           allow_production=allow_production, progress=settings.seed_progress(),
+                           clear=clear, allow_production=allow_production, progress=settings.seed_progress(),
                            lock_timeout=lock_timeout)
     settings.notice_recovered(report.recovered)
     settings.emit(report.to_dict(), lambda: seed_text(report, audit=False))

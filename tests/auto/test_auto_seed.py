@@ -109,3 +109,33 @@ def test_bad_requests_are_one_line(hard_database, snapshot_dirs):
         code, out, err = run_main(*cli_args(hard_database, config, "seed", "--auto", *args))
         # One line names the problem: the last (click prints a usage error under the command's usage line).
         assert code != 0 and words in err.strip().splitlines()[-1] and "Traceback" not in err, err
+
+
+def table_rows(url: str, table: str) -> list[tuple[object, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            return [tuple(row) for row in conn.execute(sa.select(target).order_by(*target.primary_key.columns))]
+    finally:
+        engine.dispose()
+
+
+def test_no_clear_tops_every_table_up_and_keeps_what_was_there(hard_database, snapshot_dirs):
+    config = config_for(snapshot_dirs, hard_database)
+    seedkit.seed_auto(hard_database, config=config, rows=20)
+    before = {name: table_rows(hard_database, name) for name in ("customers", "orders", "order_lines")}
+    code, out, err = run_main(*cli_args(hard_database, config, "seed", "--auto", "--no-clear", "--rows", "35",
+                                        "--rows", "orders=10", "--json"))
+    assert code == 0, err
+    created = json.loads(out)["created"]
+    assert created["customers"] == 15 and created["orders"] == 0  # orders already had 20, more than 10
+    counts = row_counts(hard_database)
+    assert counts["customers"] == 35 and counts["orders"] == 20 and counts["order_lines"] == 35
+    for name, rows in before.items():
+        assert set(rows) <= set(table_rows(hard_database, name))  # the rows that were there are untouched
+    assert foreign_key_violations(hard_database) == []
+    # The new keys continue after the old ones, and the database's own counter after them.
+    assert [row[0] for row in table_rows(hard_database, "customers")] == list(range(1, 36))
+    run_statements(hard_database, "INSERT INTO customers (store_id, email, full_name) VALUES (1, 'new@shop.test', 'N')")
+    assert table_rows(hard_database, "customers")[-1][0] == 36

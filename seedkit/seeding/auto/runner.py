@@ -38,20 +38,20 @@ class Written:
     """What the run keeps between tables: each table's key values by column set, in row order."""
 
     keys: dict[tuple[str, tuple[str, ...]], list[Key]] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # written by this run
+    start: dict[str, int] = field(default_factory=dict)  # there before it (a top-up)
 
 
 def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: int,
-               progress: Progress | None = None) -> dict[str, int]:
-    """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table."""
+               progress: Progress | None = None, *, top_up: bool = False) -> dict[str, int]:
+    """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table. ``top_up``:
+    the tables keep their rows and get the ones they lack, as rows ``existing + 1`` to ``rows`` of the same run."""
     written = Written()
     wanted = _wanted_keys(plan)
     for parent, columns_sets in wanted.items():
         if parent in plan.outside:  # rows already there (a table left alone) are the parents to pick from
-            table = sa_table(conn, plan.outside[parent])
             for columns in columns_sets:
-                query = sa.select(*[table.c[c] for c in columns]).order_by(*[table.c[c] for c in columns])
-                written.keys[(parent, columns)] = [tuple(row) for row in conn.execute(query)]
+                written.keys[(parent, columns)] = _existing(conn, sa_table(conn, plan.outside[parent]), columns)
     total = len(plan.tables)
     for index, table_plan in enumerate(plan.tables):
         started = time.perf_counter()
@@ -60,18 +60,26 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
             progress(ProgressEvent("seed", "start", key, index, total, area=key))
         table = sa_table(conn, table_plan.table.ref)
         sets = wanted.get(key, set())
-        kept: dict[tuple[str, ...], list[Key]] = {columns: [] for columns in sets}
-        for batch in _batches(table_plan, seed, written):
+        start = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() if top_up else 0
+        kept = {columns: _existing(conn, table, columns) if start else [] for columns in sets}
+        seen = {columns: set(_existing(conn, table, columns)) if start else set()
+                for columns in table_plan.table.unique}
+        base = 0
+        if start and table_plan.sequence is not None:
+            base = int(conn.execute(sa.select(sa.func.max(table.c[table_plan.sequence]))).scalar() or 0)
+        new = max(0, table_plan.rows - start)
+        for batch in _batches(table_plan, seed, written, start, seen, base):
             write_rows(conn, table, batch)
             for columns in sets:
                 kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
-        if table_plan.table.identity is not None:
-            _read_back_identity(conn, table, table_plan, kept)
+        if table_plan.table.identity is not None and new:
+            _read_back_identity(conn, table, table_plan, kept, new)
         for columns, values in kept.items():
             written.keys[(key, columns)] = values
-        written.rows[key] = table_plan.rows
+        written.rows[key] = new
+        written.start[key] = start
         if progress is not None:
-            progress(ProgressEvent("seed", "done", key, index, total, table_plan.rows,
+            progress(ProgressEvent("seed", "done", key, index, total, new,
                                    time.perf_counter() - started, area=key))
     for table_plan in plan.tables:
         if table_plan.deferred:
@@ -91,12 +99,20 @@ def _wanted_keys(plan: AutoPlan) -> dict[str, set[tuple[str, ...]]]:
     return wanted
 
 
-def _batches(plan: TablePlan, seed: int, written: Written) -> Iterator[list[dict[str, object]]]:
-    table = plan.table
-    seen: dict[tuple[str, ...], set[Key]] = {columns: set() for columns in table.unique}
+def _existing(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) -> list[Key]:
+    """The values of ``columns`` in the rows already in ``table``, in their order."""
+    selected = [table.c[c] for c in columns]
+    return [tuple(row) for row in conn.execute(sa.select(*selected).order_by(*selected))]
+
+
+def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
+             base: int) -> Iterator[list[dict[str, object]]]:
     batch: list[dict[str, object]] = []
-    for ordinal in range(plan.rows):
-        batch.append(_row(plan, seed, ordinal, written, seen, batch))
+    for ordinal in range(start, plan.rows):
+        row = _row(plan, seed, ordinal, written, seen, batch)
+        if plan.sequence is not None and base:
+            row[plan.sequence] = base + ordinal - start + 1  # after the keys already there
+        batch.append(row)
         if len(batch) >= BATCH_ROWS:
             yield batch
             batch = []
@@ -118,8 +134,10 @@ def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[
                 and not any(name in columns for columns in table.unique)
             row[name] = None if nullable and _share(value_seed) < NULL_SHARE else choice.value(value_seed, ordinal)
         for fk in plan.keys:
-            one_to_one = any(set(columns) == set(fk.columns) for columns in table.unique)
-            _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, one_to_one)
+            # A key that is unique on its own (a profile per customer) takes each parent at most once.
+            taken = next(((columns, seen[columns]) for columns in table.unique if set(columns) == set(fk.columns)),
+                         None)
+            _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken)
         for fk in plan.deferred:
             row.update({column: None for column in fk.columns})
         _order_columns(row, plan)
@@ -138,7 +156,8 @@ def _share(value_seed: int) -> float:
 
 
 def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: int, ordinal: int,
-                 written: Written, pending: list[dict[str, object]], one_to_one: bool = False) -> None:
+                 written: Written, pending: list[dict[str, object]],
+                 taken: tuple[tuple[str, ...], set[Key]] | None = None) -> None:
     value_seed = mix(row_seed, field_salt("->" + ",".join(fk.columns)))
     if fk.parent == table:  # a self-reference: a forest, each row under an earlier one
         earlier = [tuple(r.get(c) for c in fk.parent_columns) for r in pending[-50:]]
@@ -156,17 +175,26 @@ def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: i
         if not parents:
             raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
                                   "none", hint=f"give {fk.parent} rows: --rows {fk.parent}=N")
-        if one_to_one:
-            # Each parent at most once (a profile per customer): a stride through the parents that is coprime
-            # with their number visits every one before any twice.
-            if ordinal >= len(parents):
-                raise GenerationError(f"{table} refers to {fk.parent} one to one, and {fk.parent} has only "
-                                      f"{len(parents)} rows",
-                                      hint=f"seed at most that many: --rows {table}={len(parents)}")
-            choice = parents[(ordinal * _stride(len(parents))) % len(parents)]
+        if taken is not None:
+            choice = _free_parent(parents, fk, ordinal, taken, table)
         else:
             choice = parents[value_seed % len(parents)]
     row.update(dict(zip(fk.columns, choice)))
+
+
+def _free_parent(parents: list[Key], fk: ForeignKey, ordinal: int, taken: tuple[tuple[str, ...], set[Key]],
+                 table: str) -> Key:
+    """A parent no row has taken yet: a stride through the parents that is coprime with their number visits every
+    one before any twice, so in a table written from empty the first one tried is free."""
+    columns, used = taken
+    count, step = len(parents), _stride(len(parents))
+    for attempt in range(count):
+        candidate = parents[((ordinal + attempt) * step) % count]
+        named = dict(zip(fk.columns, candidate))
+        if tuple(named[c] for c in columns) not in used:
+            return candidate
+    raise GenerationError(f"{table} refers to {fk.parent} one to one, and every one of its {count} rows is taken",
+                          hint=f"seed at most that many: --rows {table}={count}")
 
 
 def _stride(count: int) -> int:
@@ -200,25 +228,27 @@ def _broken(row: dict[str, object], plan: TablePlan, seen: dict[tuple[str, ...],
 
 
 def _read_back_identity(conn: sa.Connection, sa_table: sa.Table, plan: TablePlan,
-                        kept: dict[tuple[str, ...], list[Key]]) -> None:
-    # The database numbered the rows in the order they were written: the last ``rows`` keys are this run's.
+                        kept: dict[tuple[str, ...], list[Key]], new: int) -> None:
+    # The database numbered the rows in the order they were written: the last ``new`` keys are this run's.
     column = plan.table.identity
     assert column is not None
     values = [r[0] for r in conn.execute(sa.select(sa_table.c[column]).order_by(sa_table.c[column].desc())
-                                         .limit(plan.rows))][::-1]
+                                         .limit(new))][::-1]
     for columns in kept:
         if column in columns:
-            kept[columns] = [tuple(values[i] if c == column else key[j] for j, c in enumerate(columns))
-                             for i, key in enumerate(kept[columns])]
+            old = kept[columns][:-new]
+            kept[columns] = old + [tuple(values[i] if c == column else key[j] for j, c in enumerate(columns))
+                                   for i, key in enumerate(kept[columns][-new:])]
 
 
 def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Written) -> None:
     """Fill the keys left NULL to break a cycle, now that the rows on both sides exist."""
     table = plan.table
     target = sa_table(conn, table.ref)
-    own = written.keys.get((table.key, table.primary_key), [])
+    start = written.start.get(table.key, 0)
+    own = written.keys.get((table.key, table.primary_key), [])[start:]  # the rows this run wrote
     updates: list[dict[str, object]] = []
-    for ordinal, key in enumerate(own):
+    for ordinal, key in enumerate(own, start=start):
         row_seed = stable_hash(seed, table.key, ordinal, "second pass")
         values: dict[str, object] = {}
         for fk in plan.deferred:

@@ -41,9 +41,10 @@ def plan_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
 
 def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = (), seed: int = DEFAULT_SEED,
-              allow_production: bool = False, progress: Progress | None = None) -> SeedReport:
+              clear: bool = True, allow_production: bool = False, progress: Progress | None = None) -> SeedReport:
     """Fill every table of ``db`` (or ``only`` those, with the tables they need) from the schema alone. ``rows``
-    and ``table_rows`` win over ``[tool.seedkit.auto]``'s."""
+    and ``table_rows`` win over ``[tool.seedkit.auto]``'s. ``clear=False`` keeps the rows there and tops each
+    table up to its count."""
     url = db if isinstance(db, str) else db.url.render_as_string(hide_password=False)
     refuse_production(config, "seed", allow=allow_production, url=url)
     started = time.perf_counter()
@@ -54,14 +55,15 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
             with engine.connect() as conn:
                 plan = _plan(dialect, conn, config, rows, table_rows, only)
             numbered = [t.table.ref for t in plan.tables if t.table.identity is not None]
-            if numbered:
+            if numbered and clear:
                 dialect.restart_identities(numbered)
             with engine.connect() as conn:
                 dialect.enforce_constraints(conn)
                 conn.commit()  # SQLAlchemy began a transaction for the pragma; the seeding is the next one
                 with conn.begin():
-                    _empty(conn, plan)
-                    created = write_plan(conn, dialect, plan, seed, progress)
+                    if clear:
+                        _empty(conn, plan)
+                    created = write_plan(conn, dialect, plan, seed, progress, top_up=not clear)
     finally:
         if engine is not db:
             engine.dispose()
