@@ -240,8 +240,9 @@ class BaseDialect:
         ready copy would reset it too, so none is kept while there is any."""
         return []
 
-    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+    def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         """Make the next generated id of each (emptied) table start from the beginning again, as on a new table.
+        With ``conn``, inside its transaction where the database can (not MariaDB/MySQL, whose counter is DDL).
 
         Seeding empties its tables with DELETE; without this, ids would go on counting and the same seed would not
         give the same rows. The generic dialect knows no counters to restart.

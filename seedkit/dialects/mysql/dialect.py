@@ -384,8 +384,11 @@ class MySQLDialect(BaseDialect):
             return None
         return [(str(name), str(clause)) for name, clause in rows]
 
-    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+    def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
+        # It is DDL, which would commit a caller's transaction: with ``conn`` it is left alone.
+        if conn is not None:
+            return
         with self._private_connection() as conn:
             execute(conn, *(f"ALTER TABLE {self.qualified(ref)} AUTO_INCREMENT = 1" for ref in refs))
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
@@ -141,9 +141,9 @@ class PostgreSQLDialect(BaseDialect):
                 "WHERE s IS NOT NULL AND m IS NOT NULL"
             ), {"table": self.qualified(ref), "column": column})
 
-    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+    def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         # Serial and identity sequences keep counting after DELETE; restart each one a table's columns own.
-        with self.engine.begin() as conn:
+        with self.engine.begin() if conn is None else nullcontext(conn) as conn:
             for ref in refs:
                 sequences = conn.execute(sa.text(
                     "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -245,9 +245,9 @@ class SQLiteDialect(BaseDialect):
     def enforce_constraints(self, conn: sa.Connection) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")  # a no-op inside a transaction: called before it begins
 
-    def restart_identities(self, refs: Sequence[TableRef]) -> None:
+    def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         # Rowid tables restart by themselves once empty; AUTOINCREMENT tables remember their counter here.
-        with self.engine.begin() as conn:
+        with self.engine.begin() if conn is None else nullcontext(conn) as conn:
             raw = _raw(conn)
             if _has_sqlite_sequence(raw):
                 raw.executemany("DELETE FROM sqlite_sequence WHERE name = ?", [(ref.name,) for ref in refs])

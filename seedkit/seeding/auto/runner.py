@@ -43,9 +43,10 @@ class Written:
 
 
 def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: int,
-               progress: Progress | None = None, *, top_up: bool = False) -> dict[str, int]:
-    """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table. ``top_up``:
-    the tables keep their rows and get the ones they lack, as rows ``existing + 1`` to ``rows`` of the same run."""
+               progress: Progress | None = None) -> dict[str, int]:
+    """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table. A table that
+    has rows when its turn comes keeps them and gets the ones it lacks, as rows ``existing + 1`` to ``rows`` of the
+    same run: a top-up (``clear=False``), or rows that triggers wrote."""
     written = Written()
     wanted = _wanted_keys(plan)
     for parent, columns_sets in wanted.items():
@@ -60,7 +61,9 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
             progress(ProgressEvent("seed", "start", key, index, total, area=key))
         table = sa_table(conn, table_plan.table.ref)
         sets = wanted.get(key, set())
-        start = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() if top_up else 0
+        # Rows already there: a top-up's, or what triggers on the tables written before put in this one (an audit
+        # log). Either way they stay, and the table gets the rows it lacks.
+        start = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         kept = {columns: _existing(conn, table, columns) if start else [] for columns in sets}
         seen = {columns: set(_existing(conn, table, columns)) if start else set()
                 for columns in table_plan.table.unique}
@@ -78,13 +81,14 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
             written.keys[(key, columns)] = values
         written.rows[key] = new
         written.start[key] = start
+        if table_plan.sequence is not None:  # before the next table: its triggers may insert into this one
+            dialect.advance_identities(conn, [(table_plan.table.ref, table_plan.sequence)])
         if progress is not None:
             progress(ProgressEvent("seed", "done", key, index, total, new,
                                    time.perf_counter() - started, area=key))
     for table_plan in plan.tables:
         if table_plan.deferred:
             _second_pass(conn, table_plan, seed, written)
-    dialect.advance_identities(conn, [(t.table.ref, t.sequence) for t in plan.tables if t.sequence])
     return written.rows
 
 

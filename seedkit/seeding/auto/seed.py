@@ -1,8 +1,8 @@
 """``seedkit seed --auto``: reflect the database, plan every column, empty the tables, write the rows.
 
 Emptying and writing are one transaction (children before parents, foreign keys checked throughout), so a run that
-fails leaves every table as it was. Only a table whose key the database numbers itself (an identity GENERATED
-ALWAYS) has its counter restarted first, so that the same seed gives the same keys.
+fails leaves every table as it was. The tables' counters restart in it too (where the database allows that in a
+transaction: not MariaDB/MySQL), so that what the database numbers itself gets the same keys every run.
 """
 
 from __future__ import annotations
@@ -54,16 +54,16 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
         with database_errors(engine, "seeding", SeedError):
             with engine.connect() as conn:
                 plan = _plan(dialect, conn, config, rows, table_rows, only)
-            numbered = [t.table.ref for t in plan.tables if t.table.identity is not None]
-            if numbered and clear:
-                dialect.restart_identities(numbered)
             with engine.connect() as conn:
                 dialect.enforce_constraints(conn)
                 conn.commit()  # SQLAlchemy began a transaction for the pragma; the seeding is the next one
                 with conn.begin():
                     if clear:
                         _empty(conn, plan)
-                    created = write_plan(conn, dialect, plan, seed, progress, top_up=not clear)
+                        # So that rows the database numbers (identities, triggers' inserts) get the same keys
+                        # every run; in the transaction, so a failed run leaves the counters as they were too.
+                        dialect.restart_identities([t.table.ref for t in plan.tables], conn)
+                    created = write_plan(conn, dialect, plan, seed, progress)
     finally:
         if engine is not db:
             engine.dispose()
