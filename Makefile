@@ -67,6 +67,10 @@ bench: $(STAMP) ## Benchmark snapshot/restore/clone against pg_dump, pg_restore,
 bench-seed: $(STAMP) ## Seeding speed: standard and load profiles into SQLite, rows/s
 	$(BIN)/python bench/seed.py
 
+.PHONY: bench-auto
+bench-auto: $(STAMP) ## seed --auto on SQLite/PostgreSQL/MariaDB vs seedkit 1.5.1 of PyPI (args="--quick")
+	$(BIN)/python bench/auto_seed.py $(args)
+
 .PHONY: clean
 clean: ## Remove the virtual environment, caches and dev.db
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache dev.db
