@@ -147,6 +147,8 @@ TEXTS: list[tuple[str, Check]] = [
     ("rating BETWEEN 1 AND 5", Between("rating", 1, 5)),
     ("status IN ('a', 'b')", InList("status", ("a", "b"))),
     ("length(code) <= 10", Length("code", "<=", 10)),
+    ("length(code) BETWEEN 2 AND 8", And((Length("code", ">=", 2), Length("code", "<=", 8)))),
+    ("char_length(`code`) not between 2 and 8", Or((Length("code", "<", 2), Length("code", ">", 8)))),
     ('"weird col" > 0', Compare("weird col", ">", 0)),
     ("[weird col] < 3", Compare("weird col", "<", 3)),
     ("CAST(x AS INTEGER) == 2", Compare("x", "=", 2)),

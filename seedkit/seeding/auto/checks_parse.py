@@ -251,7 +251,8 @@ class _Predicate:
             low = self.operand()
             self.expect("and")
             high = self.operand()
-            result: Check = Between(_column(left), _literal(low), _literal(high), negated)
+            result: Check = _length_between(left, low, high, negated) if isinstance(left, _Len) else \
+                Between(_column(left), _literal(low), _literal(high), negated)
         elif self.at("in"):
             self.take()
             self.expect("(")
@@ -389,6 +390,16 @@ def _flatten(kind: type[And] | type[Or], parts: list[Check]) -> tuple[Check, ...
     for part in parts:
         flat.extend(part.parts if isinstance(part, kind) else (part,))
     return tuple(flat)
+
+
+def _length_between(left: _Len, low: _Operand, high: _Operand, negated: bool) -> Check:
+    """``length(c) [NOT] BETWEEN m AND n`` as the two length comparisons it means."""
+    lo, hi = _literal(low), _literal(high)
+    if type(lo) is not int or type(hi) is not int:
+        raise _Unreadable("length between non-integers")
+    if negated:
+        return Or((Length(left.column, "<", lo, left.bytes), Length(left.column, ">", hi, left.bytes)))
+    return And((Length(left.column, ">=", lo, left.bytes), Length(left.column, "<=", hi, left.bytes)))
 
 
 def _column(operand: _Operand) -> str:
