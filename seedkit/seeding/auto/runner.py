@@ -252,11 +252,16 @@ def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Writt
     start = written.start.get(table.key, 0)
     own = written.keys.get((table.key, table.primary_key), [])[start:]  # the rows this run wrote
     updates: list[dict[str, object]] = []
+    # A deferred key that is unique on its own (one to one) takes each parent at most once here too.
+    taken: dict[ForeignKey, tuple[tuple[str, ...], set[Key]]] = {
+        fk: (fk.columns, set()) for fk in plan.deferred if any(set(u) == set(fk.columns) for u in table.unique)}
     for ordinal, key in enumerate(own, start=start):
         row_seed = stable_hash(seed, table.key, ordinal, "second pass")
         values: dict[str, object] = {}
         for fk in plan.deferred:
-            _pick_parent(values, fk, table.key, row_seed, ordinal, written, [])
+            _pick_parent(values, fk, table.key, row_seed, ordinal, written, [], taken.get(fk))
+            if fk in taken:
+                taken[fk][1].add(tuple(values[c] for c in fk.columns))
         updates.append({**{f"k_{i}": v for i, v in enumerate(key)}, **{f"v_{c}": v for c, v in values.items()}})
     if not updates:
         return
