@@ -59,7 +59,7 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         key = table_plan.table.key
         if progress is not None:
             progress(ProgressEvent("seed", "start", key, index, total, area=key))
-        table = sa_table(conn, table_plan.table.ref)
+        table = sa_table(conn, table_plan.table.ref, table_plan.table.json_text)
         sets = wanted.get(key, set())
         # Rows already there: a top-up's, or what triggers on the tables written before put in this one (an audit
         # log). Either way they stay, and the table gets the rows it lacks.

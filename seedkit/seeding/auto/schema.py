@@ -47,6 +47,7 @@ class AutoTable:
     foreign_keys: tuple[ForeignKey, ...]
     checks: tuple[tuple[str | None, str], ...]  # (constraint name, SQL text as the database reports it)
     identity: str | None = None  # the integer key the database numbers, read back after each insert
+    json_text: tuple[str, ...] = ()  # JSON columns the database declares as text (MariaDB): written serialised
 
     @property
     def key(self) -> str:
@@ -71,11 +72,15 @@ def read_tables(dialect: BaseDialect, conn: sa.Connection) -> list[AutoTable]:
                             dialect.check_constraints(conn, ref)) for ref in refs]
 
 
-def sa_table(conn: sa.Connection, ref: TableRef) -> sa.Table:
-    """``ref`` as a SQLAlchemy Table to insert into (expression indexes it cannot reflect do not matter there)."""
+def sa_table(conn: sa.Connection, ref: TableRef, json_text: tuple[str, ...] = ()) -> sa.Table:
+    """``ref`` as a SQLAlchemy Table to insert into (expression indexes it cannot reflect do not matter there);
+    the ``json_text`` columns take JSON values (serialised) though they reflect as text."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.exc.SAWarning)
-        return sa.Table(ref.name, sa.MetaData(), schema=ref.schema, autoload_with=conn)
+        table = sa.Table(ref.name, sa.MetaData(), schema=ref.schema, autoload_with=conn)
+    for name in json_text:
+        table.c[name].type = sa.JSON()
+    return table
 
 
 def _read_table(inspector: sa.Inspector, ref: TableRef, default: str | None, expression_indexes: list[str],
@@ -111,6 +116,8 @@ def _read_table(inspector: sa.Inspector, ref: TableRef, default: str | None, exp
         (c.get("name"), str(c["sqltext"])) for c in inspector.get_check_constraints(name, schema=schema))
     checks += tuple(_domain_checks(reflected))
     single_unique = {u[0] for u in _distinct(uniques) if len(u) == 1}
+    # MariaDB's JSON is a LONGTEXT with a json_valid() CHECK: that CHECK is what tells it apart from text.
+    json_text = {match.group(1).replace("``", "`") for _, sql in checks if (match := _JSON_VALID.match(sql))}
     specs: list[ColumnSpec] = []
     computed: list[tuple[str, str]] = []
     identity = None
@@ -122,9 +129,14 @@ def _read_table(inspector: sa.Inspector, ref: TableRef, default: str | None, exp
                 identity = column["name"]
             continue
         spec = column_spec(ref.key, column, unique=column["name"] in single_unique)
+        if spec.kind == "text" and spec.name in json_text:
+            spec = replace(spec, kind="json")
         specs.append(replace(spec, nullable=nullable[column["name"]]))
     return AutoTable(ref, tuple(specs), tuple(computed), primary_key, tuple(_distinct(uniques)), tuple(foreign_keys),
-                     checks, identity)
+                     checks, identity, tuple(c.name for c in specs if c.name in json_text))
+
+
+_JSON_VALID = re.compile(r"^\s*\(?\s*json_valid\(\s*`((?:[^`]|``)+)`\s*\)\s*\)?\s*$", re.IGNORECASE)
 
 
 def _domain_checks(columns: list[ReflectedColumn]) -> list[tuple[str | None, str]]:
