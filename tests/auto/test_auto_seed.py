@@ -178,3 +178,54 @@ def test_triggers_fire_and_a_table_they_fill_is_topped_up_not_duplicated(backend
     # The counters restart with the tables, in the same transaction, so the triggers' rows get the same keys again;
     # MariaDB/MySQL cannot restart a counter inside a transaction, so there the second run's keys go on counting.
     assert (hashes[0] == hashes[1]) is (backend.name != "mysql")
+
+
+TENANTS = [
+    "CREATE TABLE stores (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL)",
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES stores (id), "
+    "email VARCHAR(80) NOT NULL)",
+    "CREATE TABLE staff (id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES stores (id), "
+    "first_name VARCHAR(30) NOT NULL)",
+    "CREATE TABLE rentals (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), "
+    "staff_id INTEGER NOT NULL REFERENCES staff (id), store_id INTEGER NOT NULL REFERENCES stores (id))",
+    "CREATE TABLE payments (id INTEGER PRIMARY KEY, rental_id INTEGER NOT NULL REFERENCES rentals (id), "
+    "staff_id INTEGER REFERENCES staff (id), amount NUMERIC(6,2) NOT NULL)",
+]
+
+
+@pytest.mark.parametrize("rows", [3, 200])
+def test_two_parents_under_one_ancestor_are_picked_in_the_same_tenant(backend, new_database, snapshot_dirs, rows):
+    url = new_database()
+    run_statements(url, *TENANTS)
+    config = config_for(snapshot_dirs, url)
+    seedkit.seed_auto(url, config=config, rows=rows, table_rows={"stores": 4})
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            mixed = conn.exec_driver_sql(
+                "SELECT count(*) FROM rentals r JOIN customers c ON c.id = r.customer_id "
+                "JOIN staff s ON s.id = r.staff_id WHERE c.store_id <> s.store_id OR r.store_id <> c.store_id"
+            ).scalar_one()
+            paid_elsewhere = conn.exec_driver_sql(
+                "SELECT count(*) FROM payments p JOIN rentals r ON r.id = p.rental_id "
+                "JOIN staff s ON s.id = p.staff_id WHERE s.store_id <> r.store_id").scalar_one()
+            stores = conn.exec_driver_sql("SELECT count(DISTINCT store_id) FROM rentals").scalar_one()
+    finally:
+        engine.dispose()
+    assert mixed == 0 and paid_elsewhere == 0
+    assert stores == 4 if rows >= 100 else stores >= 1  # scoped, yet spread over every store
+    plan = {(line.table, line.column): line.reason for line in seedkit.plan_auto(url, config=config).lines()}
+    scoped = [column for column in ("customer_id", "staff_id", "store_id")
+              if "under the same" in plan[("rentals", column)]]
+    assert len(scoped) == 2  # the first key picked leads, the other two follow it
+    assert "under the same stores as its rentals" in plan[("payments", "staff_id")]
+
+
+def test_a_tenant_without_the_other_parent_falls_back_to_any_parent(backend, new_database, snapshot_dirs):
+    # One staff member for four stores: most customers' stores have nobody to serve them, and the rows still go in.
+    url = new_database()
+    run_statements(url, *TENANTS)
+    report = seedkit.seed_auto(url, config=config_for(snapshot_dirs, url), rows=40,
+                               table_rows={"stores": 4, "staff": 1})
+    assert report.created["rentals"] == 40 and report.created["payments"] == 40
+    assert foreign_key_violations(url) == []

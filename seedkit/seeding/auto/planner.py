@@ -51,6 +51,9 @@ class TablePlan:
     checks: tuple[tuple[str, check_rules.Check], ...]  # (constraint's name or text, parsed)
     sequence: str | None = None  # the integer key numbered 1, 2, 3... by seedkit
     lines: tuple[ColumnPlan, ...] = ()
+    # (follower, leader, ancestor): the follower's parent is picked under the same ancestor row as the leader's (a
+    # rental's staff member from the store of its customer), both parents reaching it through NOT NULL keys.
+    scoped: tuple[tuple[ForeignKey, ForeignKey, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class AutoPlan:
     tables: tuple[TablePlan, ...]
     # The tables left as they are (skipped, or outside --only): their rows are the parents of rows referring to them.
     outside: Mapping[str, TableRef] = field(default_factory=dict)
+    # For a table and one of its NOT NULL ancestors: the first key on the way there.
+    routes: Mapping[tuple[str, str], ForeignKey] = field(default_factory=dict)
 
     def lines(self) -> list[ColumnPlan]:
         return [line for table in self.tables for line in table.lines]
@@ -85,7 +90,56 @@ def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_ro
     order = load_order(dependencies)
     plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, locale, overrides or {}) for key in order]
     outside = {t.key: t.ref for t in tables if t.key not in chosen}
-    return AutoPlan(tuple(plans), outside)
+    routes = _routes({k: by_key[k] for k in chosen}, deferred)
+    plans = [_with_scopes(p, _scoped(p, routes)) for p in plans]
+    return AutoPlan(tuple(plans), outside, routes)
+
+
+def _with_scopes(plan: TablePlan, scoped: tuple[tuple[ForeignKey, ForeignKey, str], ...]) -> TablePlan:
+    """``plan`` with its scoped keys, and the plan's lines saying so."""
+    notes = {column: f", under the same {ancestor} as its {leader.parent}"
+             for follower, leader, ancestor in scoped for column in follower.columns}
+    lines = tuple(replace(line, reason=line.reason + notes[line.column]) if line.column in notes else line
+                  for line in plan.lines)
+    return replace(plan, scoped=scoped, lines=lines)
+
+
+def _routes(tables: Mapping[str, AutoTable],
+            deferred: set[tuple[str, ForeignKey]]) -> dict[tuple[str, str], ForeignKey]:
+    """(table, ancestor) -> the table's first NOT NULL key on its shortest path to the ancestor."""
+    routes: dict[tuple[str, str], ForeignKey] = {}
+    for start, table in tables.items():
+        frontier = [(fk.parent, fk) for fk in table.foreign_keys
+                    if not fk.nullable and fk.parent in tables and fk.parent != start and (start, fk) not in deferred]
+        while frontier:
+            node, first = frontier.pop(0)
+            if (start, node) in routes or node == start:
+                continue
+            routes[(start, node)] = first
+            frontier += [(fk.parent, first) for fk in tables[node].foreign_keys
+                         if not fk.nullable and fk.parent in tables and fk.parent != node
+                         and (node, fk) not in deferred]
+    return routes
+
+
+def _scoped(plan: TablePlan,
+            routes: Mapping[tuple[str, str], ForeignKey]) -> tuple[tuple[ForeignKey, ForeignKey, str], ...]:
+    """The keys of ``plan``'s table whose parents share an ancestor with an earlier key's parent."""
+    def reach(parent: str) -> list[str]:  # the parent itself, then its NOT NULL ancestors
+        return [parent] + sorted(a for (t, a) in routes if t == parent)
+
+    scoped = []
+    keys = [fk for fk in plan.keys if fk.parent != plan.table.key]
+    for index, follower in enumerate(keys):
+        for leader in keys[:index]:
+            # The nearest shared ancestor; the follower's own parent only when it is the one shared (an order's
+            # store is its customer's store), else the follower would always take the leader's very row.
+            shared = [a for a in reach(leader.parent) if a in reach(follower.parent)]
+            common = [a for a in shared if a != follower.parent] or shared
+            if common and leader.parent != follower.parent:
+                scoped.append((follower, leader, common[0]))
+                break
+    return tuple(scoped)
 
 
 def _with_parents(by_key: Mapping[str, AutoTable], only: Sequence[str]) -> set[str]:
@@ -124,7 +178,9 @@ def _deferred_keys(tables: Mapping[str, AutoTable]) -> set[tuple[str, ForeignKey
 
 def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]], locale: str,
                 overrides: Mapping[str, Choice | None]) -> TablePlan:
-    keys = tuple(fk for fk in table.foreign_keys if (table.key, fk) not in deferred)
+    # NOT NULL keys first: a key picked under another's ancestor follows one that is never NULL where it can.
+    keys = tuple(sorted((fk for fk in table.foreign_keys if (table.key, fk) not in deferred),
+                        key=lambda fk: fk.nullable))
     later = tuple(fk for fk in table.foreign_keys if (table.key, fk) in deferred)
     key_columns = {column for fk in table.foreign_keys for column in fk.columns}
     parsed = [(name or text, check_rules.parse_check(text, [c.name for c in table.columns]))

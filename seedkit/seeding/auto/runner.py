@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import sqlalchemy as sa
 
@@ -39,6 +39,12 @@ class Written:
 
     keys: dict[tuple[str, tuple[str, ...]], list[Key]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # written by this run
+    # Which parent row (its position in the parent's keys) each row of a table written from empty took, per key;
+    # and, per (table, ancestor), which ancestor row each row is under: what keeps two parents in one tenant.
+    picked: dict[tuple[str, ForeignKey], list[int | None]] = field(default_factory=dict)
+    scopes: dict[tuple[str, str], list[int | None]] = field(default_factory=dict)
+    under: dict[tuple[str, str], dict[int, list[int]]] = field(default_factory=dict)
+    routes: Mapping[tuple[str, str], ForeignKey] = field(default_factory=dict)
     start: dict[str, int] = field(default_factory=dict)  # there before it (a top-up)
 
 
@@ -47,7 +53,7 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
     """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table. A table that
     has rows when its turn comes keeps them and gets the ones it lacks, as rows ``existing + 1`` to ``rows`` of the
     same run: a top-up (``clear=False``), or rows that triggers wrote."""
-    written = Written()
+    written = Written(routes=plan.routes)
     wanted = _wanted_keys(plan)
     for parent, columns_sets in wanted.items():
         if parent in plan.outside:  # rows already there (a table left alone) are the parents to pick from
@@ -112,8 +118,11 @@ def _existing(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) ->
 def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
              base: int) -> Iterator[list[dict[str, object]]]:
     batch: list[dict[str, object]] = []
+    picked: dict[ForeignKey, list[int | None]] = {fk: [] for fk in plan.keys}
     for ordinal in range(start, plan.rows):
-        row = _row(plan, seed, ordinal, written, seen, batch)
+        row, picks = _row(plan, seed, ordinal, written, seen, batch)
+        for fk, index in picks.items():
+            picked[fk].append(index)
         if plan.sequence is not None and base:
             row[plan.sequence] = base + ordinal - start + 1  # after the keys already there
         batch.append(row)
@@ -122,11 +131,14 @@ def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dic
             batch = []
     if batch:
         yield batch
+    if start == 0:  # positions line up with the keys only in a table written from empty
+        written.picked.update({(plan.table.key, fk): indices for fk, indices in picked.items()})
 
 
 def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[tuple[str, ...], set[Key]],
-         pending: list[dict[str, object]]) -> dict[str, object]:
+         pending: list[dict[str, object]]) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
     table = plan.table
+    follows = {follower: (leader, ancestor) for follower, leader, ancestor in plan.scoped}
     failed = ""
     for attempt in range(ATTEMPTS):
         row_seed = stable_hash(seed, table.key, ordinal, attempt) if attempt else stable_hash(seed, table.key, ordinal)
@@ -137,11 +149,23 @@ def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[
             nullable = spec is not None and spec.nullable and spec.domain.not_null is False and name != plan.sequence \
                 and not any(name in columns for columns in table.unique)
             row[name] = None if nullable and _share(value_seed) < NULL_SHARE else choice.value(value_seed, ordinal)
+        picks: dict[ForeignKey, int | None] = {}
         for fk in plan.keys:
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
             taken = next(((columns, seen[columns]) for columns in table.unique if set(columns) == set(fk.columns)),
                          None)
-            _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken)
+            allowed = _allowed(written, fk, *follows[fk], picks) if fk in follows and taken is None else None
+            try:
+                picks[fk] = _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken, allowed,
+                                         attempt)
+            except _NoParent:
+                leader, ancestor = follows[fk]
+                failed = f"no {fk.parent} row under the {ancestor} row of its {leader.parent}"
+                break
+        else:
+            failed = ""
+        if failed:
+            continue
         for fk in plan.deferred:
             row.update({column: None for column in fk.columns})
         _order_columns(row, plan)
@@ -149,7 +173,7 @@ def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[
         if not failed:
             for columns in seen:
                 seen[columns].add(tuple(row.get(c) for c in columns))
-            return row
+            return row, picks
     raise GenerationError(f"cannot make row {ordinal + 1} of {table.key}: {failed} failed {ATTEMPTS} times",
                           hint=f"seed fewer rows there (--rows {table.key}=N), or set the column's generator in "
                                "[tool.seedkit.auto]")
@@ -161,44 +185,108 @@ def _share(value_seed: int) -> float:
 
 def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: int, ordinal: int,
                  written: Written, pending: list[dict[str, object]],
-                 taken: tuple[tuple[str, ...], set[Key]] | None = None) -> None:
+                 taken: tuple[tuple[str, ...], set[Key]] | None = None, allowed: list[int] | None = None,
+                 attempt: int = 0) -> int | None:
+    """Fill ``fk``'s columns of ``row``; the position of the parent taken in its keys, or None (NULL, or a
+    self-reference). ``allowed``: the parents it may take (those under the same ancestor as another key's)."""
     value_seed = mix(row_seed, field_salt("->" + ",".join(fk.columns)))
     if fk.parent == table:  # a self-reference: a forest, each row under an earlier one
         earlier = [tuple(r.get(c) for c in fk.parent_columns) for r in pending[-50:]]
         if not earlier or (fk.nullable and _share(value_seed) < 0.3):
             if fk.nullable:
                 row.update({column: None for column in fk.columns})
-                return
+                return None
             earlier = [tuple(row.get(c) for c in fk.parent_columns)]  # the first row refers to itself
-        choice = earlier[value_seed % len(earlier)]
+        row.update(dict(zip(fk.columns, earlier[value_seed % len(earlier)])))
+        return None
     else:
         parents = written.keys.get((fk.parent, fk.parent_columns), [])
-        if fk.nullable and (not parents or _share(value_seed) < NULL_SHARE):
+        if fk.nullable and (not parents or _share(value_seed) < NULL_SHARE or allowed == []):
             row.update({column: None for column in fk.columns})
-            return
+            return None
+        if allowed == []:
+            # No parent under that ancestor (an entity with no items yet): the row is made again with other picks,
+            # and the last attempt takes any parent, since keeping tenants apart is realism, not a constraint.
+            if attempt < ATTEMPTS - 1:
+                raise _NoParent(fk.parent)
+            allowed = None
         if not parents:
             raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
                                   "none", hint=f"give {fk.parent} rows: --rows {fk.parent}=N")
         if taken is not None:
-            choice = _free_parent(parents, fk, ordinal, taken, table)
+            index = _free_parent(parents, fk, ordinal, taken, table)
+        elif allowed is not None:
+            index = allowed[value_seed % len(allowed)]
         else:
-            choice = parents[value_seed % len(parents)]
-    row.update(dict(zip(fk.columns, choice)))
+            index = value_seed % len(parents)
+    row.update(dict(zip(fk.columns, parents[index])))
+    return index
 
 
 def _free_parent(parents: list[Key], fk: ForeignKey, ordinal: int, taken: tuple[tuple[str, ...], set[Key]],
-                 table: str) -> Key:
+                 table: str) -> int:
     """A parent no row has taken yet: a stride through the parents that is coprime with their number visits every
     one before any twice, so in a table written from empty the first one tried is free."""
     columns, used = taken
     count, step = len(parents), _stride(len(parents))
     for attempt in range(count):
-        candidate = parents[((ordinal + attempt) * step) % count]
-        named = dict(zip(fk.columns, candidate))
+        index = ((ordinal + attempt) * step) % count
+        named = dict(zip(fk.columns, parents[index]))
         if tuple(named[c] for c in columns) not in used:
-            return candidate
+            return index
     raise GenerationError(f"{table} refers to {fk.parent} one to one, and every one of its {count} rows is taken",
                           hint=f"seed at most that many: --rows {table}={count}")
+
+
+class _NoParent(Exception):
+    """No row of ``parent`` is under the ancestor another key's parent is under: this row is made again."""
+
+
+def _allowed(written: Written, follower: ForeignKey, leader: ForeignKey, ancestor: str,
+             picks: Mapping[ForeignKey, int | None]) -> list[int] | None:
+    """The positions of the follower's parents under the same ancestor row as the leader's parent, or None when
+    that cannot be told (the leader is NULL, or a table was topped up rather than written from empty)."""
+    index = picks.get(leader)
+    if index is None:
+        return None
+    if leader.parent == ancestor:
+        target: int | None = index
+    else:
+        scope = _scope(written, leader.parent, ancestor)
+        target = scope[index] if scope is not None else None
+    if target is None:
+        return None
+    if follower.parent == ancestor:
+        return [target]
+    key = (follower.parent, ancestor)
+    if key not in written.under:
+        scope = _scope(written, follower.parent, ancestor)
+        if scope is None:
+            return None
+        groups: dict[int, list[int]] = {}
+        for position, value in enumerate(scope):
+            if value is not None:
+                groups.setdefault(value, []).append(position)
+        written.under[key] = groups
+    return written.under[key].get(target, [])
+
+
+def _scope(written: Written, table: str, ancestor: str) -> list[int | None] | None:
+    """For each row of ``table``, the position of the ``ancestor`` row it is under (through NOT NULL keys)."""
+    key = (table, ancestor)
+    if key not in written.scopes:
+        fk = written.routes.get(key)
+        picks = written.picked.get((table, fk)) if fk is not None else None
+        if fk is None or picks is None:
+            return None
+        if fk.parent == ancestor:
+            written.scopes[key] = list(picks)
+        else:
+            above = _scope(written, fk.parent, ancestor)
+            if above is None:
+                return None
+            written.scopes[key] = [above[j] if j is not None else None for j in picks]
+    return written.scopes[key]
 
 
 def _stride(count: int) -> int:

@@ -77,7 +77,9 @@ def sa_table(conn: sa.Connection, ref: TableRef, json_text: tuple[str, ...] = ()
     the ``json_text`` columns take JSON values (serialised) though they reflect as text."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.exc.SAWarning)
-        table = sa.Table(ref.name, sa.MetaData(), schema=ref.schema, autoload_with=conn)
+        # resolve_fks=False: the tables a foreign key names are not reflected with it (on a 40-table schema that
+        # was most of a small run's time).
+        table = sa.Table(ref.name, sa.MetaData(), schema=ref.schema, autoload_with=conn, resolve_fks=False)
     for name in json_text:
         table.c[name].type = sa.JSON()
     return table
