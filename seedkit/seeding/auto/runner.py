@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import sqlalchemy as sa
 
@@ -115,12 +115,47 @@ def _existing(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) ->
     return [tuple(row) for row in conn.execute(sa.select(*selected).order_by(*selected))]
 
 
+# The CHECK parts a column's domain captures whole, so that its generator's values always meet them.
+SIMPLE = (check_rules.Compare, check_rules.Between, check_rules.InList, check_rules.Length, check_rules.IsNull)
+
+
+@dataclass(frozen=True)
+class _Maker:
+    """What every row of a table needs, worked out once per table rather than once per row."""
+
+    columns: tuple[tuple[str, int, bool, Callable[[int, int], object]], ...]  # (name, salt, may be NULL, value)
+    follows: Mapping[ForeignKey, tuple[ForeignKey, str]]
+    one_to_one: Mapping[ForeignKey, tuple[str, ...]]  # a key that is a unique set on its own, and that set
+    checks: tuple[tuple[str, check_rules.Check], ...]  # those the generators' domains do not already guarantee
+    swaps: tuple[check_rules.ColumnCompare, ...]
+
+
+def _maker(plan: TablePlan) -> _Maker:
+    table = plan.table
+    in_unique = {name for columns in table.unique for name in columns}
+    columns = []
+    for name, choice in plan.choices.items():
+        spec = table.column(name)
+        nullable = spec is not None and spec.nullable and not spec.domain.not_null and name != plan.sequence \
+            and name not in in_unique
+        columns.append((name, field_salt(name), nullable, choice.value))
+    configured = any(choice.reason == "configured" for choice in plan.choices.values())
+    # A CHECK on one column is met by its generator, which keeps to the column's domain; one that relates columns,
+    # or any on a table with configured generators, is evaluated on every row.
+    checks = tuple((name, check) for name, check in plan.checks
+                   if configured or not all(isinstance(part, SIMPLE) for part in check_rules.conjuncts(check)))
+    one_to_one = {fk: columns for fk in plan.keys for columns in table.unique if set(columns) == set(fk.columns)}
+    return _Maker(tuple(columns), {f: (leader, ancestor) for f, leader, ancestor in plan.scoped}, one_to_one, checks,
+                  tuple(rule for _, check in plan.checks for rule in check_rules.cross_column(check)))
+
+
 def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
              base: int) -> Iterator[list[dict[str, object]]]:
     batch: list[dict[str, object]] = []
     picked: dict[ForeignKey, list[int | None]] = {fk: [] for fk in plan.keys}
+    maker = _maker(plan)
     for ordinal in range(start, plan.rows):
-        row, picks = _row(plan, seed, ordinal, written, seen, batch)
+        row, picks = _row(plan, maker, seed, ordinal, written, seen, batch)
         for fk, index in picks.items():
             picked[fk].append(index)
         if plan.sequence is not None and base:
@@ -135,25 +170,23 @@ def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dic
         written.picked.update({(plan.table.key, fk): indices for fk, indices in picked.items()})
 
 
-def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[tuple[str, ...], set[Key]],
+def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Written,
+         seen: dict[tuple[str, ...], set[Key]],
          pending: list[dict[str, object]]) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
     table = plan.table
-    follows = {follower: (leader, ancestor) for follower, leader, ancestor in plan.scoped}
+    follows, keys = maker.follows, plan.keys
     failed = ""
     for attempt in range(ATTEMPTS):
         row_seed = stable_hash(seed, table.key, ordinal, attempt) if attempt else stable_hash(seed, table.key, ordinal)
         row: dict[str, object] = {}
-        for name, choice in plan.choices.items():
-            value_seed = mix(row_seed, field_salt(name))
-            spec = table.column(name)
-            nullable = spec is not None and spec.nullable and spec.domain.not_null is False and name != plan.sequence \
-                and not any(name in columns for columns in table.unique)
-            row[name] = None if nullable and _share(value_seed) < NULL_SHARE else choice.value(value_seed, ordinal)
+        for name, salt, nullable, value in maker.columns:
+            value_seed = mix(row_seed, salt)
+            row[name] = None if nullable and _share(value_seed) < NULL_SHARE else value(value_seed, ordinal)
         picks: dict[ForeignKey, int | None] = {}
-        for fk in plan.keys:
+        for fk in keys:
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
-            taken = next(((columns, seen[columns]) for columns in table.unique if set(columns) == set(fk.columns)),
-                         None)
+            unique = maker.one_to_one.get(fk)
+            taken = (unique, seen[unique]) if unique is not None else None
             allowed = _allowed(written, fk, *follows[fk], picks) if fk in follows and taken is None else None
             try:
                 picks[fk] = _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken, allowed,
@@ -168,8 +201,8 @@ def _row(plan: TablePlan, seed: int, ordinal: int, written: Written, seen: dict[
             continue
         for fk in plan.deferred:
             row.update({column: None for column in fk.columns})
-        _order_columns(row, plan)
-        failed = _broken(row, plan, seen)
+        _order_columns(row, maker.swaps)
+        failed = _broken(row, maker.checks, seen)
         if not failed:
             for columns in seen:
                 seen[columns].add(tuple(row.get(c) for c in columns))
@@ -297,19 +330,19 @@ def _stride(count: int) -> int:
     return step
 
 
-def _order_columns(row: dict[str, object], plan: TablePlan) -> None:
+def _order_columns(row: dict[str, object], swaps: tuple[check_rules.ColumnCompare, ...]) -> None:
     """Make cross-column comparisons hold where swapping two values is enough (ends_at > starts_at)."""
-    for _, check in plan.checks:
-        for rule in check_rules.cross_column(check):
-            left, right = row.get(rule.left), row.get(rule.right)
-            if left is None or right is None or check_rules.evaluate(rule, row):
-                continue
-            row[rule.left], row[rule.right] = right, left
+    for rule in swaps:
+        left, right = row.get(rule.left), row.get(rule.right)
+        if left is None or right is None or check_rules.evaluate(rule, row):
+            continue
+        row[rule.left], row[rule.right] = right, left
 
 
-def _broken(row: dict[str, object], plan: TablePlan, seen: dict[tuple[str, ...], set[Key]]) -> str:
+def _broken(row: dict[str, object], checks: tuple[tuple[str, check_rules.Check], ...],
+            seen: dict[tuple[str, ...], set[Key]]) -> str:
     """The first constraint ``row`` breaks, in words, or ""."""
-    for name, check in plan.checks:
+    for name, check in checks:
         if not check_rules.evaluate(check, row):
             return f"CHECK {name}"
     for columns, values in seen.items():
