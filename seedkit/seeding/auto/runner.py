@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, Sequence, overload
 
 import sqlalchemy as sa
 
@@ -33,11 +33,34 @@ class GenerationError(SeedError):
     """A table's rows could not be made to satisfy its constraints."""
 
 
+class Numbered(Sequence[Key]):
+    """The keys (1,), (2,), ... (count,): what seedkit numbers in a table it writes from empty."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> Key: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Key]: ...
+
+    def __getitem__(self, index: int | slice) -> Key | Sequence[Key]:
+        if isinstance(index, slice):
+            return [(i + 1,) for i in range(self.size)[index]]
+        if not -self.size <= index < self.size:
+            raise IndexError(index)
+        return (index % self.size + 1,)
+
+
 @dataclass
 class Written:
     """What the run keeps between tables: each table's key values by column set, in row order."""
 
-    keys: dict[tuple[str, tuple[str, ...]], list[Key]] = field(default_factory=dict)
+    keys: dict[tuple[str, tuple[str, ...]], Sequence[Key]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # written by this run
     # Which parent row (its position in the parent's keys) each row of a table written from empty took, per key;
     # and, per (table, ancestor), which ancestor row each row is under: what keeps two parents in one tenant.
@@ -53,7 +76,8 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
     """Write every table of ``plan`` on ``conn`` (the caller's transaction); rows written per table. A table that
     has rows when its turn comes keeps them and gets the ones it lacks, as rows ``existing + 1`` to ``rows`` of the
     same run: a top-up (``clear=False``), or rows that triggers wrote."""
-    written = Written(routes=plan.routes)
+    # Which parent each row took is kept only when some table keeps tenants together (it costs memory per row).
+    written = Written(routes=plan.routes if any(t.scoped for t in plan.tables) else {})
     wanted = _wanted_keys(plan)
     for parent, columns_sets in wanted.items():
         if parent in plan.outside:  # rows already there (a table left alone) are the parents to pick from
@@ -71,19 +95,24 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         # log). Either way they stay, and the table gets the rows it lacks.
         start = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         kept = {columns: _existing(conn, table, columns) if start else [] for columns in sets}
+        # The integer key seedkit numbers is unique by construction: no set of its values is kept.
         seen = {columns: set(_existing(conn, table, columns)) if start else set()
-                for columns in table_plan.table.unique}
+                for columns in table_plan.table.unique if columns != (table_plan.sequence,)}
         base = 0
         if start and table_plan.sequence is not None:
             base = int(conn.execute(sa.select(sa.func.max(table.c[table_plan.sequence]))).scalar() or 0)
         new = max(0, table_plan.rows - start)
+        # Keys numbered 1..new in a table written from empty are a range, not a list of a million tuples.
+        numbered = {(table_plan.sequence,)} & sets if table_plan.sequence is not None and not start else set()
         for batch in _batches(table_plan, seed, written, start, seen, base):
             write_rows(conn, table, batch)
-            for columns in sets:
+            for columns in sets - numbered:
                 kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
         if table_plan.table.identity is not None and new:
             _read_back_identity(conn, table, table_plan, kept, new)
-        for columns, values in kept.items():
+        final: dict[tuple[str, ...], Sequence[Key]] = dict(kept)
+        final.update({columns: Numbered(new) for columns in numbered})
+        for columns, values in final.items():
             written.keys[(key, columns)] = values
         written.rows[key] = new
         written.start[key] = start
@@ -166,7 +195,7 @@ def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dic
             batch = []
     if batch:
         yield batch
-    if start == 0:  # positions line up with the keys only in a table written from empty
+    if start == 0 and written.routes:  # positions line up with the keys only in a table written from empty
         written.picked.update({(plan.table.key, fk): indices for fk, indices in picked.items()})
 
 
@@ -256,7 +285,7 @@ def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: i
     return index
 
 
-def _free_parent(parents: list[Key], fk: ForeignKey, ordinal: int, taken: tuple[tuple[str, ...], set[Key]],
+def _free_parent(parents: Sequence[Key], fk: ForeignKey, ordinal: int, taken: tuple[tuple[str, ...], set[Key]],
                  table: str) -> int:
     """A parent no row has taken yet: a stride through the parents that is coprime with their number visits every
     one before any twice, so in a table written from empty the first one tried is free."""
