@@ -194,7 +194,7 @@ def plain_columns(draw: st.DrawFn, backend: str, index: int) -> Column:
         unique = draw(st.integers(0, 3)) == 0
     check, capacity = draw(checks(type_, unique)) if draw(st.booleans()) else (None, None)
     if type_.key == "boolean":
-        capacity = 2 if backend != "mysql" else 256  # MariaDB's BOOLEAN is a TINYINT
+        capacity = 2  # MariaDB's BOOLEAN is a TINYINT(1), read as a boolean too
     elif type_.key == "enum":
         capacity = len(type_.members)
     elif type_.key in ("tinyint_unsigned", "year") and check is None:

@@ -237,8 +237,8 @@ def _kind(sql_type: sa.types.TypeEngine[object]) -> TypeKind:
         return "set"
     if isinstance(sql_type, sa.Enum):
         return "enum"
-    if isinstance(sql_type, sa.Boolean):
-        return "boolean"
+    if isinstance(sql_type, sa.Boolean) or (name == "TINYINT" and getattr(sql_type, "display_width", None) == 1):
+        return "boolean"  # MariaDB/MySQL's BOOLEAN is TINYINT(1)
     if isinstance(sql_type, sa.Integer):
         return "integer"
     if isinstance(sql_type, sa.Float):
