@@ -229,3 +229,15 @@ def test_a_tenant_without_the_other_parent_falls_back_to_any_parent(backend, new
                                table_rows={"stores": 4, "staff": 1})
     assert report.created["rentals"] == 40 and report.created["payments"] == 40
     assert foreign_key_violations(url) == []
+
+
+def test_a_unique_pair_of_keys_can_use_more_pairs_than_one_tenant_holds(backend, new_database, snapshot_dirs):
+    # Each item belongs to one entity, so only 60 (entity, item) pairs keep tenants together: 60 links need them
+    # all, and the last rows go across tenants rather than fail.
+    url = new_database()
+    run_statements(url, "CREATE TABLE entities (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL)",
+                   "CREATE TABLE items (id INTEGER PRIMARY KEY, entity_id INTEGER NOT NULL REFERENCES entities (id))",
+                   "CREATE TABLE links (id INTEGER PRIMARY KEY, entity_id INTEGER NOT NULL REFERENCES entities (id), "
+                   "item_id INTEGER NOT NULL REFERENCES items (id), UNIQUE (entity_id, item_id))")
+    report = seedkit.seed_auto(url, config=config_for(snapshot_dirs, url), rows=60, table_rows={"entities": 6})
+    assert report.created["links"] == 60

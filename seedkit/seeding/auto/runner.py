@@ -216,10 +216,12 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
             unique = maker.one_to_one.get(fk)
             taken = (unique, seen[unique]) if unique is not None else None
-            allowed = _allowed(written, fk, *follows[fk], picks) if fk in follows and taken is None else None
+            # Tenants stay together for the first half of the attempts; then any parent will do, since that is
+            # realism, not a constraint (a unique pair of keys may have used up every pair within a tenant).
+            scoped = fk in follows and taken is None and attempt < ATTEMPTS // 2
+            allowed = _allowed(written, fk, *follows[fk], picks) if scoped else None
             try:
-                picks[fk] = _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken, allowed,
-                                         attempt)
+                picks[fk] = _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken, allowed)
             except _NoParent:
                 leader, ancestor = follows[fk]
                 failed = f"no {fk.parent} row under the {ancestor} row of its {leader.parent}"
@@ -247,8 +249,7 @@ def _share(value_seed: int) -> float:
 
 def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: int, ordinal: int,
                  written: Written, pending: list[dict[str, object]],
-                 taken: tuple[tuple[str, ...], set[Key]] | None = None, allowed: list[int] | None = None,
-                 attempt: int = 0) -> int | None:
+                 taken: tuple[tuple[str, ...], set[Key]] | None = None, allowed: list[int] | None = None) -> int | None:
     """Fill ``fk``'s columns of ``row``; the position of the parent taken in its keys, or None (NULL, or a
     self-reference). ``allowed``: the parents it may take (those under the same ancestor as another key's)."""
     value_seed = mix(row_seed, field_salt("->" + ",".join(fk.columns)))
@@ -266,12 +267,8 @@ def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: i
         if fk.nullable and (not parents or _share(value_seed) < NULL_SHARE or allowed == []):
             row.update({column: None for column in fk.columns})
             return None
-        if allowed == []:
-            # No parent under that ancestor (an entity with no items yet): the row is made again with other picks,
-            # and the last attempt takes any parent, since keeping tenants apart is realism, not a constraint.
-            if attempt < ATTEMPTS - 1:
-                raise _NoParent(fk.parent)
-            allowed = None
+        if allowed == []:  # no parent under that ancestor (an entity with no items yet): made again
+            raise _NoParent(fk.parent)
         if not parents:
             raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
                                   "none", hint=f"give {fk.parent} rows: --rows {fk.parent}=N")
