@@ -44,7 +44,9 @@ def _fraction(bound: Bound) -> Fraction | None:
     if isinstance(bound, (int, Decimal)):
         return Fraction(bound)
     if isinstance(bound, float):
-        return Fraction(bound) if math.isfinite(bound) else None
+        # As written (0.3 is 3/10), not the nearest binary fraction: a value made at the column's scale is compared
+        # with the bound as the database sees both, so 0.3 generated is 0.3 excluded.
+        return Fraction(Decimal(repr(bound))) if math.isfinite(bound) else None
     if isinstance(bound, str):
         try:
             return Fraction(Decimal(bound.strip()))
