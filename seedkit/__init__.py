@@ -13,13 +13,14 @@ _EXPORTS = {
     "list_snapshots": "seedkit.api", "lock": "seedkit.api", "pull": "seedkit.api", "push": "seedkit.api",
     "rebuild": "seedkit.api", "restore": "seedkit.api", "seed": "seedkit.api", "show": "seedkit.api",
     "snapshot": "seedkit.api", "verify": "seedkit.api", "seed_auto": "seedkit.api", "plan_auto": "seedkit.api",
+    "seeds_init": "seedkit.api",
     "Config": "seedkit.config", "load_config": "seedkit.config", "SeedkitError": "seedkit.errors",
 }
 
 if TYPE_CHECKING:
     from seedkit.api import (
         cache_clear, cache_list, delete, describe_seeds, diff, latest_snapshot, list_snapshots, lock, pull, push,
-        plan_auto, rebuild, restore, seed, seed_auto, show, snapshot, verify,
+        plan_auto, rebuild, restore, seed, seed_auto, seeds_init, show, snapshot, verify,
     )
     from seedkit.config import Config, load_config
     from seedkit.errors import SeedkitError

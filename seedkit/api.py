@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from seedkit.travel.diff import DiffReport, DiffSide
     from seedkit.engine.dump import SnapshotReport
+    from seedkit.seeding.auto.eject import EjectReport
     from seedkit.seeding.auto.planner import AutoPlan
     from seedkit.seeding.plan import Plan
     from seedkit.seeding.runner import SeedReport
@@ -284,14 +286,24 @@ def seed_auto(db: str | sa.Engine | None, *, config: Config | None = None, rows:
     return dataclasses.replace(report, recovered=recovered)
 
 
+def seeds_init(out: str | Path | None = None, *, db: str | sa.Engine | None = None, config: Config | None = None,
+               rows: int | None = None, table_rows: Mapping[str, int] | None = None,
+               force: bool = False) -> EjectReport:
+    """Write the zero-config plan for ``db`` (default: the configured database) as a seeds module at ``out``
+    (default: seeds.py in the project root). An existing file is replaced only with ``force``."""
+    from seedkit.seeding.auto.seed import eject_auto
+
+    config = config or load_config()
+    return eject_auto(db or config.database_url, out, config=config, rows=rows, table_rows=table_rows, force=force)
+
+
 def plan_auto(db: str | sa.Engine | None = None, *, config: Config | None = None, rows: int | None = None,
               table_rows: Mapping[str, int] | None = None, only: Sequence[str] = ()) -> AutoPlan:
     """What ``seed_auto`` would write, column by column, with the reason for each generator; changes nothing."""
     from seedkit.seeding.auto.seed import plan_auto as plan
 
     config = config or load_config()
-    return plan(db if db is not None else config.database_url, config=config, rows=rows, table_rows=table_rows,
-                only=only)
+    return plan(db or config.database_url, config=config, rows=rows, table_rows=table_rows, only=only)
 
 
 def describe_seeds(*, config: Config | None = None) -> Plan:
@@ -305,8 +317,6 @@ def describe_seeds(*, config: Config | None = None) -> Plan:
 
 def _importable(config: Config) -> None:
     # A project's own seeds module ("myapp.seeds") lives beside its pyproject.toml.
-    import sys
-
     root = str(config.root)
     if root not in sys.path:
         sys.path.insert(0, root)

@@ -1,4 +1,5 @@
-"""The ``seed`` command: fill the database from the seeds module, or show its plan."""
+"""The ``seed`` command: fill the database from the seeds module, or show its plan; and ``seeds init``, which writes
+the zero-config plan as a seeds module to edit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from seedkit.cli.options import Settings, common_options, lock_timeout_option, p
 from seedkit.cli.output import human_seconds, render_table
 
 if TYPE_CHECKING:  # the seeding framework (and Faker) is imported only when a command seeds
+    from seedkit.seeding.auto.eject import EjectReport
     from seedkit.seeding.plan import Plan
     from seedkit.seeding.runner import SeedReport
 
@@ -127,4 +129,35 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = (seed,)
+@click.group()
+def seeds() -> None:
+    """Seeds modules: write one from the database's schema to edit and grow."""
+
+
+@seeds.command("init")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="PATH",
+              help="Where to write the module (default: seeds.py in the project root).")
+@click.option("--rows", "rows", multiple=True, metavar="N|TABLE=N",
+              help="Rows per table in the module's profile, or for one table (repeatable); as seed --auto.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@common_options
+@pass_settings
+def seeds_init(settings: Settings, out: str | None, rows: tuple[str, ...], force: bool) -> None:
+    """Write the plan seed --auto would follow as an ordinary seeds module (Factory, Reference, Profile, one Area per
+    connected group of tables). Run with the same seed, it writes what seed --auto writes."""
+    per_table, default = _parse_rows(rows)
+    report = api.seeds_init(out, config=settings.config(), rows=default, table_rows=per_table, force=force)
+    settings.emit(report.to_dict(), lambda: _ejected_text(report))
+
+
+def _ejected_text(report: EjectReport) -> str:
+    lines = [f"wrote {report.path}: {report.tables} table(s) in {report.areas} area(s)"]
+    if report.module is not None:
+        lines.append(f"use it: add seeds = \"{report.module}\" under [tool.seedkit] in pyproject.toml, then run "
+                     "seedkit seed")
+    else:
+        lines.append("use it: make it importable, name it in [tool.seedkit] seeds = \"...\", then run seedkit seed")
+    return "\n".join(lines)
+
+
+COMMANDS = (seed, seeds)

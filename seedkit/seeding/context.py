@@ -137,8 +137,12 @@ class AreaContext:
     def write(self, table: str, rows: list[dict[str, Any]]) -> int:
         """Bulk-insert rows into ``table`` and count them in the report."""
         written = write_rows(self.connection, self.table(table), rows)
-        self._on_write(table, written)
+        self.record(table, written)
         return written
+
+    def record(self, table: str, rows: int) -> None:
+        """Count rows written into ``table`` some other way than :meth:`write` in the report."""
+        self._on_write(table, rows)
 
     def write_keyed(self, table: str, rows: list[dict[str, Any]], key: str, id_column: str = "id") -> dict[Any, Any]:
         """Insert rows, then read back their generated ids by natural key: ``{key value: id}``.

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, Table, func, inspect, select
 
 from seedkit.config import Config, describe_url
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
+from seedkit.engine.graph import cycles
 from seedkit.engine.identity import restart_identities
 from seedkit.engine.progress import Progress, ProgressEvent
 from seedkit.errors import SeedError, SeedkitError
@@ -176,11 +177,30 @@ def _audit(engine: Engine, seeds: Seeds, planned: list[Area]) -> list[Gap]:
 def _clear(engine: Engine, seeds: Seeds, planned: list[Area]) -> None:
     # One transaction, children before parents, so foreign keys hold at every step and a failure changes nothing.
     cleared = list(seeds.tables_to_clear(planned))
+    tables = seeds.metadata.tables
     with engine.begin() as connection:
+        # Rows of a cycle (or a tree within one table) refer to each other whatever the order: their nullable keys
+        # are set NULL first. MariaDB/MySQL check a self-reference row by row as a DELETE goes.
+        for name, columns in _keys_in_cycles(tables, cleared).items():
+            connection.execute(tables[name].update().values({column: None for column in columns}))
         for name in cleared:
-            connection.execute(seeds.metadata.tables[name].delete())
+            connection.execute(tables[name].delete())
     # Outside the transaction: on MySQL/MariaDB resetting a counter is DDL, which would commit it halfway.
     restart_identities(engine, [seeds.metadata.tables[name] for name in cleared])
+
+
+def _keys_in_cycles(tables: Mapping[str, Table], names: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``names``, its nullable key columns that refer to its own table or to a table of its cycle."""
+    dependencies = {name: [fk.column.table.key for fk in tables[name].foreign_keys] for name in names}
+    group_of = {name: index for index, group in enumerate(cycles(dependencies)) for name in group}
+    found: dict[str, list[str]] = {}
+    for name in names:
+        for constraint in tables[name].foreign_key_constraints:
+            parent = constraint.referred_table.key
+            in_cycle = parent == name or (name in group_of and group_of.get(parent) == group_of[name])
+            if in_cycle and all(column.nullable for column in constraint.columns):
+                found.setdefault(name, []).extend(column.name for column in constraint.columns)
+    return found
 
 
 def _has_rows(connection: Any, table: Any) -> bool:

@@ -54,6 +54,9 @@ class TablePlan:
     # (follower, leader, ancestor): the follower's parent is picked under the same ancestor row as the leader's (a
     # rental's staff member from the store of its customer), both parents reaching it through NOT NULL keys.
     scoped: tuple[tuple[ForeignKey, ForeignKey, str], ...] = ()
+    # (key, fewest, most): each parent row gets between fewest and most rows of this table, and the table's count is
+    # their sum (known once the parent's rows are).
+    fanout: tuple[ForeignKey, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,13 @@ class AutoPlan:
 
 def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_rows: Mapping[str, int] | None = None,
               only: Sequence[str] = (), locale: str = "en_US", skip: Sequence[str] = (),
-              overrides: Mapping[str, Choice | None] | None = None) -> AutoPlan:
+              overrides: Mapping[str, Choice | None] | None = None,
+              fanout: Mapping[str, tuple[int, int]] | None = None) -> AutoPlan:
     """The plan for ``tables``: ``rows`` per table, ``table_rows`` for some; ``only`` keeps those tables (and the
     tables they need: a row needs its parents); ``skip`` leaves tables alone (their rows, if any, are the parents of
     the rows that refer to them); ``overrides`` gives some columns ("table.column") their generator, or None to
-    leave them out."""
+    leave them out; ``fanout`` gives a foreign key (named by one of its columns, "table.column") how many rows each
+    parent row gets, (fewest, most): that table's count is then their sum."""
     by_key = {t.key: t for t in tables if t.key not in skip}
     table_rows = dict(table_rows or {})
     for name in [*table_rows, *only]:
@@ -92,7 +97,59 @@ def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_ro
     outside = {t.key: t.ref for t in tables if t.key not in chosen}
     routes = _routes({k: by_key[k] for k in chosen}, deferred)
     plans = [_with_scopes(p, _scoped(p, routes)) for p in plans]
+    fans = _fanouts(plans, fanout or {}, table_rows)
+    counts = {p.table.key: p.rows for p in plans}
+    plans = [_with_fanout(p, fans.get(p.table.key), counts) for p in plans]
     return AutoPlan(tuple(plans), outside, routes)
+
+
+def _fanouts(plans: Sequence[TablePlan], fanout: Mapping[str, tuple[int, int]],
+             table_rows: Mapping[str, int]) -> dict[str, tuple[ForeignKey, int, int]]:
+    """The configured fan-outs by table, each checked against the schema and the plan."""
+    by_key = {p.table.key: p for p in plans}
+    found: dict[str, tuple[ForeignKey, int, int]] = {}
+    for name, (fewest, most) in fanout.items():
+        table, _, column = name.rpartition(".")
+        plan = by_key.get(table)
+        if plan is None:
+            continue  # a table left alone, or outside --only: nothing of it is written
+        fk = next((f for f in (*plan.keys, *plan.deferred) if column in f.columns), None)
+        where = f"fanout {name!r}"
+        if fk is None:
+            raise ConfigError(f"{where}: {table}.{column} is not a foreign key",
+                              hint="name a column of a foreign key, as \"table.column\"")
+        if fk.parent == table or fk in plan.deferred:
+            why = "refers to its own table" if fk.parent == table else "closes a cycle (filled in a second pass)"
+            raise ConfigError(f"{where}: {table}.{column} {why}, so its rows cannot be counted per parent",
+                              hint="give the table a row count instead")
+        if table in found:
+            raise ConfigError(f"{where}: {table} already has a fan-out on {', '.join(found[table][0].columns)}",
+                              hint="give each table at most one")
+        if table in table_rows:
+            raise ConfigError(f"{where}: {table}'s row count is set too ({table_rows[table]}), and a fan-out "
+                              "makes it the sum of the rows per parent", hint="keep one of the two")
+        if most > 1 and any(set(columns) == set(fk.columns) for columns in plan.table.unique):
+            raise ConfigError(f"{where}: {table}({', '.join(fk.columns)}) is unique, so a parent has at most one",
+                              hint=f"use [{min(fewest, 1)}, 1]")
+        found[table] = (fk, fewest, most)
+    return found
+
+
+def _with_fanout(plan: TablePlan, fanout: tuple[ForeignKey, int, int] | None, counts: Mapping[str, int]) -> TablePlan:
+    """``plan`` with its fan-out, and its key lines saying how many rows a parent gets."""
+    notes: dict[str, str] = {}
+    if fanout is not None:
+        fk, fewest, most = fanout
+        notes = {column: f"picked in turn, {fewest}–{most} per parent (configured)" for column in fk.columns}
+    else:
+        for fk in plan.keys:
+            if fk.parent != plan.table.key and fk.parent in counts and counts[fk.parent]:
+                share = plan.rows / counts[fk.parent]
+                notes.update({column: f"picked from its rows, about {share:.3g} per parent" for column in fk.columns})
+    lines = tuple(replace(line, reason=notes[line.column] + line.reason[len("picked from its rows"):])
+                  if line.column in notes and line.reason.startswith("picked from its rows") else line
+                  for line in plan.lines)
+    return replace(plan, fanout=fanout, lines=lines)
 
 
 def _with_scopes(plan: TablePlan, scoped: tuple[tuple[ForeignKey, ForeignKey, str], ...]) -> TablePlan:
@@ -188,6 +245,8 @@ def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey
     # One conjunction of all the table's checks: its per-column domains are the intersection of theirs.
     domains = check_rules.domains(check_rules.And(tuple(check for _, check in parsed)))
     sequence = _sequence_key(table, key_columns)
+    if sequence is not None and f"{table.key}.{sequence}" in overrides:  # the team numbers it: not seedkit's range
+        sequence = None
     choices: dict[str, Choice] = {}
     lines: list[ColumnPlan] = []
     for spec in table.columns:

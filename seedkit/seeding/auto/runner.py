@@ -8,9 +8,10 @@ failure leaves the tables as they were.
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping, Sequence, overload
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from seedkit.seeding.writer import write_rows
 ATTEMPTS = 25
 BATCH_ROWS = 5000
 Key = tuple[object, ...]
+RowValue = Callable[[int, int, Mapping[str, object]], object]
 
 
 class GenerationError(SeedError):
@@ -101,10 +103,14 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         base = 0
         if start and table_plan.sequence is not None:
             base = int(conn.execute(sa.select(sa.func.max(table.c[table_plan.sequence]))).scalar() or 0)
+        owners: list[int] | None = None
+        if table_plan.fanout is not None:
+            owners = _fanout_owners(table_plan.fanout, key, seed, written)
+            table_plan = replace(table_plan, rows=owners[-1] if owners else 0)
         new = max(0, table_plan.rows - start)
         # Keys numbered 1..new in a table written from empty are a range, not a list of a million tuples.
         numbered = {(table_plan.sequence,)} & sets if table_plan.sequence is not None and not start else set()
-        for batch in _batches(table_plan, seed, written, start, seen, base):
+        for batch in _batches(table_plan, seed, written, start, seen, base, owners):
             write_rows(conn, table, batch)
             for columns in sets - numbered:
                 kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
@@ -125,6 +131,16 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         if table_plan.deferred:
             _second_pass(conn, table_plan, seed, written)
     return written.rows
+
+
+def _fanout_owners(fanout: tuple[ForeignKey, int, int], table: str, seed: int, written: Written) -> list[int]:
+    """Running totals of the rows each parent gets: row ``i`` belongs to the first parent whose total exceeds i."""
+    fk, fewest, most = fanout
+    totals, total = [], 0
+    for index in range(len(written.keys.get((fk.parent, fk.parent_columns), []))):
+        total += fewest + stable_hash(seed, table, "fanout", index) % (most - fewest + 1)
+        totals.append(total)
+    return totals
 
 
 def _wanted_keys(plan: AutoPlan) -> dict[str, set[tuple[str, ...]]]:
@@ -152,7 +168,8 @@ SIMPLE = (check_rules.Compare, check_rules.Between, check_rules.InList, check_ru
 class _Maker:
     """What every row of a table needs, worked out once per table rather than once per row."""
 
-    columns: tuple[tuple[str, int, bool, Callable[[int, int], object]], ...]  # (name, salt, may be NULL, value)
+    # (name, salt, may be NULL, value, value seeing the row so far or None)
+    columns: tuple[tuple[str, int, bool, Callable[[int, int], object], RowValue | None], ...]
     follows: Mapping[ForeignKey, tuple[ForeignKey, str]]
     one_to_one: Mapping[ForeignKey, tuple[str, ...]]  # a key that is a unique set on its own, and that set
     checks: tuple[tuple[str, check_rules.Check], ...]  # those the generators' domains do not already guarantee
@@ -167,8 +184,8 @@ def _maker(plan: TablePlan) -> _Maker:
         spec = table.column(name)
         nullable = spec is not None and spec.nullable and not spec.domain.not_null and name != plan.sequence \
             and name not in in_unique
-        columns.append((name, field_salt(name), nullable, choice.value))
-    configured = any(choice.reason == "configured" for choice in plan.choices.values())
+        columns.append((name, field_salt(name), nullable, choice.value, choice.row_value))
+    configured = any(choice.configured for choice in plan.choices.values())
     # A CHECK on one column is met by its generator, which keeps to the column's domain; one that relates columns,
     # or any on a table with configured generators, is evaluated on every row.
     checks = tuple((name, check) for name, check in plan.checks
@@ -179,12 +196,13 @@ def _maker(plan: TablePlan) -> _Maker:
 
 
 def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
-             base: int) -> Iterator[list[dict[str, object]]]:
+             base: int, owners: list[int] | None = None) -> Iterator[list[dict[str, object]]]:
     batch: list[dict[str, object]] = []
     picked: dict[ForeignKey, list[int | None]] = {fk: [] for fk in plan.keys}
     maker = _maker(plan)
     for ordinal in range(start, plan.rows):
-        row, picks = _row(plan, maker, seed, ordinal, written, seen, batch)
+        owner = bisect.bisect_right(owners, ordinal) if owners is not None else None
+        row, picks = _row(plan, maker, seed, ordinal, written, seen, batch, owner)
         for fk, index in picks.items():
             picked[fk].append(index)
         if plan.sequence is not None and base:
@@ -200,19 +218,29 @@ def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dic
 
 
 def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Written,
-         seen: dict[tuple[str, ...], set[Key]],
-         pending: list[dict[str, object]]) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
+         seen: dict[tuple[str, ...], set[Key]], pending: list[dict[str, object]],
+         owner: int | None = None) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
+    """One row that meets the table's constraints; ``owner``: the position of the parent a fan-out gives it."""
     table = plan.table
     follows, keys = maker.follows, plan.keys
+    fanout = plan.fanout[0] if plan.fanout is not None else None
     failed = ""
     for attempt in range(ATTEMPTS):
         row_seed = stable_hash(seed, table.key, ordinal, attempt) if attempt else stable_hash(seed, table.key, ordinal)
         row: dict[str, object] = {}
-        for name, salt, nullable, value in maker.columns:
+        for name, salt, nullable, value, row_value in maker.columns:
             value_seed = mix(row_seed, salt)
-            row[name] = None if nullable and _share(value_seed) < NULL_SHARE else value(value_seed, ordinal)
+            if nullable and _share(value_seed) < NULL_SHARE:
+                row[name] = None
+            else:
+                row[name] = value(value_seed, ordinal) if row_value is None else row_value(value_seed, ordinal, row)
         picks: dict[ForeignKey, int | None] = {}
         for fk in keys:
+            if fk == fanout and owner is not None:  # the parent the fan-out gives this row, on every attempt
+                parents = written.keys[(fk.parent, fk.parent_columns)]
+                row.update(dict(zip(fk.columns, parents[owner])))
+                picks[fk] = owner
+                continue
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
             unique = maker.one_to_one.get(fk)
             taken = (unique, seen[unique]) if unique is not None else None

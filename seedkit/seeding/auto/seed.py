@@ -8,22 +8,28 @@ transaction: not MariaDB/MySQL), so that what the database numbers itself gets t
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import sqlalchemy as sa
 
-from seedkit.config import Config
+from seedkit.config import Config, describe_url
 from seedkit.dialects import dialect_for
 from seedkit.dialects.base import BaseDialect
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
 from seedkit.engine.progress import Progress
-from seedkit.errors import SeedError
+from seedkit.atomic import write_text_atomically
+from seedkit.errors import SeedError, UsageError
 from seedkit.guard import refuse_production
+from seedkit.seeding.auto.declared import as_choice
+from seedkit.seeding.auto.eject import EjectReport, groups, render_module
 from seedkit.seeding.auto.planner import DEFAULT_ROWS, AutoPlan, make_plan
 from seedkit.seeding.auto.runner import write_plan
 from seedkit.seeding.auto.schema import read_tables, sa_table
 from seedkit.seeding.auto.settings import check_names, parse_settings
+from seedkit.seeding.context import RunContext
+from seedkit.seeding.profiles import Profile
 from seedkit.seeding.runner import DEFAULT_SEED, SeedReport
 
 
@@ -37,6 +43,34 @@ def plan_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
     finally:
         if engine is not db:
             engine.dispose()
+
+
+def eject_auto(db: str | sa.Engine, out: str | Path | None, *, config: Config, rows: int | None = None,
+               table_rows: Mapping[str, int] | None = None, force: bool = False) -> EjectReport:
+    """Write the seeds module of ``db``'s plan at ``out`` (default: seeds.py in the project root)."""
+    path = Path(out) if out is not None else config.root / "seeds.py"
+    path = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    if path.suffix != ".py":
+        raise UsageError(f"{path} is not a Python file", hint="name it NAME.py, e.g. --out myapp/seeds.py")
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists", hint="pass --force to replace it, or --out another path")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent} is not a folder", hint="create it, or --out a path in an existing folder")
+    engine = open_engine(db, must_exist=True)
+    try:
+        with database_errors(engine, "reading the schema", SeedError), engine.connect() as conn:
+            plan = _plan(dialect_for(engine), conn, config, rows, table_rows, ())
+    finally:
+        if engine is not db:
+            engine.dispose()
+    settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
+    write_text_atomically(path, render_module(plan, settings.columns, locale=settings.locale,
+                                              origin=describe_url(engine)))
+    try:
+        module: str | None = ".".join(path.relative_to(config.root.resolve()).with_suffix("").parts)
+    except ValueError:  # outside the project: no import name from there
+        module = None
+    return EjectReport(path, module, len(plan.tables), len(groups(plan)))
 
 
 def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
@@ -53,7 +87,7 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
     try:
         with database_errors(engine, "seeding", SeedError):
             with engine.connect() as conn:
-                plan = _plan(dialect, conn, config, rows, table_rows, only)
+                plan = _plan(dialect, conn, config, rows, table_rows, only, seed)
             with engine.connect() as conn:
                 dialect.enforce_constraints(conn)
                 conn.commit()  # SQLAlchemy began a transaction for the pragma; the seeding is the next one
@@ -71,13 +105,21 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
 
 
 def _plan(dialect: BaseDialect, conn: sa.Connection, config: Config, rows: int | None,
-          table_rows: Mapping[str, int] | None, only: Sequence[str]) -> AutoPlan:
+          table_rows: Mapping[str, int] | None, only: Sequence[str], seed: int = DEFAULT_SEED) -> AutoPlan:
     settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
     tables = read_tables(dialect, conn)
     check_names(settings, {t.key: {c.name for c in t.columns} | {n for n, _ in t.computed} for t in tables})
     chosen_rows = rows if rows is not None else settings.rows if settings.rows is not None else DEFAULT_ROWS
+    run = RunContext(seed, Profile("auto", {}), locale=settings.locale)
+    overrides = {key: None if declaration is None else as_choice(declaration, run, *_split(key), "configured")
+                 for key, declaration in settings.columns.items()}
     return make_plan(tables, rows=chosen_rows, table_rows={**settings.tables, **(table_rows or {})}, only=only,
-                     locale=settings.locale, skip=settings.skip, overrides=settings.columns)
+                     locale=settings.locale, skip=settings.skip, overrides=overrides, fanout=settings.fanout)
+
+
+def _split(key: str) -> tuple[str, str]:
+    table, _, column = key.rpartition(".")
+    return table, column
 
 
 def _empty(conn: sa.Connection, plan: AutoPlan) -> None:

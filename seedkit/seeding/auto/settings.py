@@ -16,6 +16,9 @@ users = 50
 "orders.note" = { constant = "imported" }
 "orders.code" = "python:myapp.seeding:order_code"   # called as order_code(seed, ordinal)
 "users.nickname" = "skip"      # left out: NULL or the column's default
+
+[tool.seedkit.auto.fanout]     # rows per parent row, for a foreign key named by one of its columns
+"orders.customer_id" = [0, 12] # each customer gets 0 to 12 orders; the orders' count is their sum
 ```
 
 Every table and column named here must exist: a misspelt one is an error that names it.
@@ -23,16 +26,16 @@ Every table and column named here must exist: a misspelt one is an error that na
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
 from seedkit.errors import ConfigError
-from seedkit.seeding.auto.spec import Choice
-from seedkit.seeding.context import DEFAULT_FAKER_LOCALE, stable_hash
+from seedkit.seeding.auto.declared import Call
+from seedkit.seeding.context import DEFAULT_FAKER_LOCALE
+from seedkit.seeding.fields import Choice as OneOf, FakerPool
 
 POOL = 1024  # Faker values made once per configured column; rows pick among them by their seed
-KNOWN = {"rows", "locale", "skip", "tables", "columns"}
+KNOWN = {"rows", "locale", "skip", "tables", "columns", "fanout"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,10 @@ class AutoSettings:
     locale: str = DEFAULT_FAKER_LOCALE
     skip: tuple[str, ...] = ()
     tables: Mapping[str, int] = field(default_factory=dict)
-    # "table.column" -> its generator, or None for a column left out of the rows.
-    columns: Mapping[str, Choice | None] = field(default_factory=dict)
+    # "table.column" -> its generator (a field declaration or a constant), or None for a column left out.
+    columns: Mapping[str, object | None] = field(default_factory=dict)
     source: str = "[tool.seedkit.auto]"
+    fanout: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # "table.column" -> (fewest, most)
 
 
 def parse_settings(raw: Mapping[str, object], source: str = "[tool.seedkit.auto]") -> AutoSettings:
@@ -71,7 +75,22 @@ def parse_settings(raw: Mapping[str, object], source: str = "[tool.seedkit.auto]
     if not isinstance(columns, dict):
         raise ConfigError(f"[columns] in {source} maps \"table.column\" to a generator")
     generators = {key: _generator(str(key), value, locale, source) for key, value in columns.items()}
-    return AutoSettings(rows, locale, tuple(skip), dict(tables), generators, source)
+    return AutoSettings(rows, locale, tuple(skip), dict(tables), generators, source,
+                        _fanout(raw.get("fanout", {}), source))
+
+
+def _fanout(raw: object, source: str) -> dict[str, tuple[int, int]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[fanout] in {source} maps \"table.column\" to [fewest, most]")
+    found = {}
+    for key, value in raw.items():
+        if not (isinstance(value, list) and len(value) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
+                and value[0] <= value[1]):
+            raise ConfigError(f"{source} fanout.{key!r} must be [fewest, most], two whole numbers, fewest <= most",
+                              hint=f"e.g. \"{key}\" = [0, 12]")
+        found[str(key)] = (value[0], value[1])
+    return found
 
 
 def check_names(settings: AutoSettings, columns: Mapping[str, set[str]]) -> None:
@@ -80,7 +99,7 @@ def check_names(settings: AutoSettings, columns: Mapping[str, set[str]]) -> None
         if table not in columns:
             raise ConfigError(f"{settings.source} names table {table!r}, which the database does not have",
                               hint=f"the tables are: {', '.join(sorted(columns)) or 'none'}")
-    for key in settings.columns:
+    for key in [*settings.columns, *settings.fanout]:
         table, _, column = key.rpartition(".")
         if table not in columns:
             raise ConfigError(f"{settings.source} names column {key!r}: the database has no table {table!r}",
@@ -90,14 +109,18 @@ def check_names(settings: AutoSettings, columns: Mapping[str, set[str]]) -> None
                               hint=f"its columns are: {', '.join(sorted(columns[table]))}")
 
 
-def _generator(key: str, value: object, locale: str, source: str) -> Choice | None:
+def _generator(key: str, value: object, locale: str, source: str) -> object | None:
+    """The field declaration ``value`` means (None: skip), checked now so that a mistake names its line."""
     where = f"{source} columns.{key!r}"
     if value == "skip":
         return None
     if isinstance(value, str) and value.startswith("faker:"):
         return _faker(value[len("faker:"):], {}, locale, where)
     if isinstance(value, str) and value.startswith("python:"):
-        return _python(value[len("python:"):], where)
+        try:
+            return Call(value[len("python:"):])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from exc
     if isinstance(value, dict) and "faker" in value:
         args = value.get("args", {})
         if not isinstance(args, dict):
@@ -106,55 +129,34 @@ def _generator(key: str, value: object, locale: str, source: str) -> Choice | No
     if isinstance(value, dict) and "choices" in value:
         return _choices(value["choices"], value.get("weights"), where)
     if isinstance(value, dict) and "constant" in value:
-        constant = value["constant"]
-        return Choice(f"constant {constant!r}", "configured", lambda seed, ordinal: constant)
+        return value["constant"]
     raise ConfigError(f"{where} is not a generator",
                       hint='use "faker:<provider>", { faker = ..., args = {...} }, { choices = [...] }, '
                            '{ constant = ... }, "python:module:function" or "skip"')
 
 
-def _faker(provider: str, args: Mapping[str, object], locale: str, where: str) -> Choice:
+def _faker(provider: str, args: Mapping[str, object], locale: str, where: str) -> FakerPool:
     from faker import Factory
 
-    fake = Factory.create(locale)
-    method = getattr(fake, provider, None)
+    method = getattr(Factory.create(locale), provider, None)
     if method is None or not callable(method):
         raise ConfigError(f"{where}: Faker has no provider {provider!r} (locale {locale})",
                           hint="see https://faker.readthedocs.io/en/master/providers.html")
-    fake.seed_instance(stable_hash("auto-config", provider, sorted(args.items(), key=str)))
+    # Lists become tuples: the run keeps one pool per (provider, arguments), so they must be hashable.
+    arguments = {name: tuple(v) if isinstance(v, list) else v for name, v in args.items()}
     try:
-        pool = [method(**args) for _ in range(POOL)]
+        method(**arguments)
     except TypeError as exc:
         raise ConfigError(f"{where}: faker:{provider} does not take these arguments ({exc})") from exc
-    return Choice(f"faker:{provider}", "configured", lambda seed, ordinal: pool[seed % POOL])
+    return FakerPool(provider, POOL, **arguments)
 
 
-def _choices(choices: object, weights: object, where: str) -> Choice:
+def _choices(choices: object, weights: object, where: str) -> OneOf:
     if not isinstance(choices, list) or not choices:
         raise ConfigError(f"{where}: choices must be a non-empty list")
-    if weights is None:
-        weights = [1] * len(choices)
-    if not isinstance(weights, list) or len(weights) != len(choices) or \
-            not all(isinstance(w, (int, float)) and w >= 0 for w in weights) or sum(weights) <= 0:
+    if weights is not None and (
+            not isinstance(weights, list) or len(weights) != len(choices)
+            or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 for w in weights)
+            or sum(weights) <= 0):
         raise ConfigError(f"{where}: weights must be as many non-negative numbers as there are choices")
-    total = float(sum(weights))
-    bounds = [sum(weights[:i + 1]) / total for i in range(len(weights))]
-
-    def pick(seed: int, ordinal: int) -> object:
-        point = (seed & 0xFFFFFFFF) / 0x100000000
-        return next(choice for choice, bound in zip(choices, bounds) if point < bound)
-
-    return Choice(f"choice of {len(choices)}", "configured", pick)
-
-
-def _python(target: str, where: str) -> Choice:
-    module_name, _, function_name = target.rpartition(":")
-    try:
-        function = getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"{where}: cannot import {target!r} ({exc})",
-                          hint="name it as python:package.module:function, importable from the project root") from exc
-    if not callable(function):
-        raise ConfigError(f"{where}: {target!r} is not a function")
-    call: Callable[[int, int], object] = function
-    return Choice(f"python:{target}", "configured", call)
+    return OneOf(tuple(choices), tuple(weights) if weights is not None else None)

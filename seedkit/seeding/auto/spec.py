@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Literal
+from typing import Callable, Literal, Mapping
 
 # How a column's type is generated; the dialect's own type name stays in ColumnSpec.sql_type for messages.
 TypeKind = Literal[
@@ -75,3 +75,8 @@ class Choice:
     generator: str  # e.g. "faker:email (unique)", "range 1..5", "choice of 3"
     reason: str  # e.g. "name matches email", "CHECK (rating BETWEEN 1 AND 5)"
     value: Callable[[int, int], object]
+    # Given by the team ([tool.seedkit.auto] or a seeds module) rather than inferred: its values may break the
+    # table's CHECKs, so each row is checked before it is written.
+    configured: bool = False
+    # When set, used instead of ``value``: it also sees the row's values made so far (a LazyAttribute).
+    row_value: Callable[[int, int, Mapping[str, object]], object] | None = None
