@@ -358,3 +358,12 @@ def test_seeds_init_writes_refuses_to_overwrite_and_replaces_with_force(sqlite_b
     code, out, err = run_main(*cli_args(url, config, "seeds", "init", "--json"))
     assert code == 0, err
     assert json.loads(out)["path"] == str(Path.cwd() / "seeds.py") and (Path.cwd() / "seeds.py").is_file()
+
+
+def test_a_database_without_tables_gets_no_module(sqlite_backend, database_factory, snapshot_dirs):
+    url = database_factory(sqlite_backend)
+    run_statements(url, "CREATE TABLE scratch (a INTEGER)", "DROP TABLE scratch")  # the file exists, empty
+    config = config_for(snapshot_dirs, url)
+    code, out, err = run_main(*cli_args(url, config, "seeds", "init"))
+    assert code == 1 and "has no tables to write seeds for" in err and "run the migrations" in err
+    assert len(err.strip().splitlines()) == 1 and not (Path.cwd() / "seeds.py").exists()

@@ -63,6 +63,9 @@ def eject_auto(db: str | sa.Engine, out: str | Path | None, *, config: Config, r
     finally:
         if engine is not db:
             engine.dispose()
+    if not plan.tables:
+        raise SeedError(f"{describe_url(engine)} has no tables to write seeds for",
+                        hint="run the migrations that create its schema first, then seeds init")
     settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
     write_text_atomically(path, render_module(plan, settings.columns, locale=settings.locale,
                                               origin=describe_url(engine)))
