@@ -132,6 +132,9 @@ class PostgreSQLDialect(BaseDialect):
             conn.exec_driver_sql(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(self.engine.url.database or '')}")
         return self.engine.url.set(database=name)
 
+    def insert_rows(self, conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
+        loading.copy_rows(self, conn, table, rows)
+
     def advance_identities(self, conn: sa.Connection, columns: Sequence[tuple[TableRef, str]]) -> None:
         # A serial or identity column's sequence does not see explicit values: set it to the column's maximum.
         for ref, column in columns:

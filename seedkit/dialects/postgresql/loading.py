@@ -229,6 +229,24 @@ def load_table(dialect: PostgreSQLDialect, conn: sa.Connection, table: TableInfo
     return counted.rows
 
 
+def copy_rows(dialect: PostgreSQLDialect, conn: sa.Connection, table: sa.Table,
+              rows: Sequence[dict[str, object]]) -> None:
+    """Rows of Python values into ``table`` by one text COPY: constraints are checked and triggers fire as for
+    INSERT, at a fraction of its round trips. Each value goes through its column type's bind processor first
+    (JSON is serialised, for example), as an INSERT would."""
+    if not rows:
+        return
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
+    columns = ", ".join(dialect.quote(name) for name in names)
+    with raw_connection(conn).cursor() as cursor:
+        with cursor.copy(f"COPY {dialect.qualified(TableRef(table.schema, table.name))} ({columns}) FROM STDIN") \
+                as copy:
+            for row in rows:
+                copy.write_row([value if process is None or value is None else process(value)
+                                for value, process in zip(map(row.get, names), processors)])
+
+
 def after_load(dialect: PostgreSQLDialect, conn: sa.Connection, tables: Sequence[TableInfo], state: LoadState | None) -> None:
     """Re-create the foreign keys (which checks them), re-enable the triggers that were enabled, and refresh
     the materialized views of the restored schemas so they match the restored rows."""

@@ -9,68 +9,25 @@ failure leaves the tables as they were.
 from __future__ import annotations
 
 import bisect
-import math
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping, Sequence, overload
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.engine.progress import Progress, ProgressEvent
-from seedkit.errors import SeedError
 from seedkit.seeding.auto import checks as check_rules
+from seedkit.seeding.auto.parents import (
+    GenerationError, Key, NoParent, Numbered, Written, allowed_parents, key_salt, pick_parent, share,
+)
 from seedkit.seeding.auto.planner import NULL_SHARE, AutoPlan, TablePlan
 from seedkit.seeding.auto.schema import ForeignKey, sa_table
 from seedkit.seeding.context import field_salt, mix, stable_hash
-from seedkit.seeding.writer import write_rows
 
 ATTEMPTS = 25
 BATCH_ROWS = 5000
-Key = tuple[object, ...]
 RowValue = Callable[[int, int, Mapping[str, object]], object]
-
-
-class GenerationError(SeedError):
-    """A table's rows could not be made to satisfy its constraints."""
-
-
-class Numbered(Sequence[Key]):
-    """The keys (1,), (2,), ... (count,): what seedkit numbers in a table it writes from empty."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-
-    def __len__(self) -> int:
-        return self.size
-
-    @overload
-    def __getitem__(self, index: int) -> Key: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Key]: ...
-
-    def __getitem__(self, index: int | slice) -> Key | Sequence[Key]:
-        if isinstance(index, slice):
-            return [(i + 1,) for i in range(self.size)[index]]
-        if not -self.size <= index < self.size:
-            raise IndexError(index)
-        return (index % self.size + 1,)
-
-
-@dataclass
-class Written:
-    """What the run keeps between tables: each table's key values by column set, in row order."""
-
-    keys: dict[tuple[str, tuple[str, ...]], Sequence[Key]] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)  # written by this run
-    # Which parent row (its position in the parent's keys) each row of a table written from empty took, per key;
-    # and, per (table, ancestor), which ancestor row each row is under: what keeps two parents in one tenant.
-    picked: dict[tuple[str, ForeignKey], list[int | None]] = field(default_factory=dict)
-    scopes: dict[tuple[str, str], list[int | None]] = field(default_factory=dict)
-    under: dict[tuple[str, str], dict[int, list[int]]] = field(default_factory=dict)
-    routes: Mapping[tuple[str, str], ForeignKey] = field(default_factory=dict)
-    start: dict[str, int] = field(default_factory=dict)  # there before it (a top-up)
 
 
 def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: int,
@@ -111,7 +68,7 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         # Keys numbered 1..new in a table written from empty are a range, not a list of a million tuples.
         numbered = {(table_plan.sequence,)} & sets if table_plan.sequence is not None and not start else set()
         for batch in _batches(table_plan, seed, written, start, seen, base, owners):
-            write_rows(conn, table, batch)
+            dialect.insert_rows(conn, table, batch)
             for columns in sets - numbered:
                 kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
         if table_plan.table.identity is not None and new:
@@ -170,8 +127,9 @@ class _Maker:
 
     # (name, salt, may be NULL, value, value seeing the row so far or None)
     columns: tuple[tuple[str, int, bool, Callable[[int, int], object], RowValue | None], ...]
-    follows: Mapping[ForeignKey, tuple[ForeignKey, str]]
-    one_to_one: Mapping[ForeignKey, tuple[str, ...]]  # a key that is a unique set on its own, and that set
+    # (key, its salt, the unique set it is on its own (one to one) or None, (leader, ancestor) when it follows
+    # another key's tenant or None, whether a fan-out gives its parent): in the order they are filled
+    keys: tuple[tuple[ForeignKey, int, tuple[str, ...] | None, tuple[ForeignKey, str] | None, bool], ...]
     checks: tuple[tuple[str, check_rules.Check], ...]  # those the generators' domains do not already guarantee
     swaps: tuple[check_rules.ColumnCompare, ...]
 
@@ -191,7 +149,10 @@ def _maker(plan: TablePlan) -> _Maker:
     checks = tuple((name, check) for name, check in plan.checks
                    if configured or not all(isinstance(part, SIMPLE) for part in check_rules.conjuncts(check)))
     one_to_one = {fk: columns for fk in plan.keys for columns in table.unique if set(columns) == set(fk.columns)}
-    return _Maker(tuple(columns), {f: (leader, ancestor) for f, leader, ancestor in plan.scoped}, one_to_one, checks,
+    follows = {f: (leader, ancestor) for f, leader, ancestor in plan.scoped}
+    fanout = plan.fanout[0] if plan.fanout is not None else None
+    keys = tuple((fk, key_salt(fk), one_to_one.get(fk), follows.get(fk), fk == fanout) for fk in plan.keys)
+    return _Maker(tuple(columns), keys, checks,
                   tuple(rule for _, check in plan.checks for rule in check_rules.cross_column(check)))
 
 
@@ -221,38 +182,34 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
          seen: dict[tuple[str, ...], set[Key]], pending: list[dict[str, object]],
          owner: int | None = None) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
     """One row that meets the table's constraints; ``owner``: the position of the parent a fan-out gives it."""
-    table = plan.table
-    follows, keys = maker.follows, plan.keys
-    fanout = plan.fanout[0] if plan.fanout is not None else None
+    name = plan.table.key
     failed = ""
     for attempt in range(ATTEMPTS):
-        row_seed = stable_hash(seed, table.key, ordinal, attempt) if attempt else stable_hash(seed, table.key, ordinal)
+        row_seed = stable_hash(seed, name, ordinal, attempt) if attempt else stable_hash(seed, name, ordinal)
         row: dict[str, object] = {}
-        for name, salt, nullable, value, row_value in maker.columns:
+        for column, salt, nullable, value, row_value in maker.columns:
             value_seed = mix(row_seed, salt)
-            if nullable and _share(value_seed) < NULL_SHARE:
-                row[name] = None
+            if nullable and share(value_seed) < NULL_SHARE:
+                row[column] = None
             else:
-                row[name] = value(value_seed, ordinal) if row_value is None else row_value(value_seed, ordinal, row)
+                row[column] = value(value_seed, ordinal) if row_value is None else row_value(value_seed, ordinal, row)
         picks: dict[ForeignKey, int | None] = {}
-        for fk in keys:
-            if fk == fanout and owner is not None:  # the parent the fan-out gives this row, on every attempt
-                parents = written.keys[(fk.parent, fk.parent_columns)]
-                row.update(dict(zip(fk.columns, parents[owner])))
+        for fk, key_seed, unique, follows, fanout in maker.keys:
+            if fanout and owner is not None:  # the parent the fan-out gives this row, on every attempt
+                row.update(zip(fk.columns, written.keys[(fk.parent, fk.parent_columns)][owner]))
                 picks[fk] = owner
                 continue
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
-            unique = maker.one_to_one.get(fk)
             taken = (unique, seen[unique]) if unique is not None else None
             # Tenants stay together for the first half of the attempts; then any parent will do, since that is
             # realism, not a constraint (a unique pair of keys may have used up every pair within a tenant).
-            scoped = fk in follows and taken is None and attempt < ATTEMPTS // 2
-            allowed = _allowed(written, fk, *follows[fk], picks) if scoped else None
+            scoped = follows is not None and taken is None and attempt < ATTEMPTS // 2
+            allowed = allowed_parents(written, fk, *follows, picks) if scoped and follows is not None else None
             try:
-                picks[fk] = _pick_parent(row, fk, table.key, row_seed, ordinal, written, pending, taken, allowed)
-            except _NoParent:
-                leader, ancestor = follows[fk]
-                failed = f"no {fk.parent} row under the {ancestor} row of its {leader.parent}"
+                picks[fk] = pick_parent(row, fk, key_seed, name, row_seed, ordinal, written, pending, taken, allowed)
+            except NoParent:
+                assert follows is not None
+                failed = f"no {fk.parent} row under the {follows[1]} row of its {follows[0].parent}"
                 break
         else:
             failed = ""
@@ -263,125 +220,12 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
         _order_columns(row, maker.swaps)
         failed = _broken(row, maker.checks, seen)
         if not failed:
-            for columns in seen:
-                seen[columns].add(tuple(row.get(c) for c in columns))
+            for columns, values in seen.items():
+                values.add(tuple(map(row.get, columns)))
             return row, picks
-    raise GenerationError(f"cannot make row {ordinal + 1} of {table.key}: {failed} failed {ATTEMPTS} times",
-                          hint=f"seed fewer rows there (--rows {table.key}=N), or set the column's generator in "
+    raise GenerationError(f"cannot make row {ordinal + 1} of {name}: {failed} failed {ATTEMPTS} times",
+                          hint=f"seed fewer rows there (--rows {name}=N), or set the column's generator in "
                                "[tool.seedkit.auto]")
-
-
-def _share(value_seed: int) -> float:
-    return (mix(value_seed, 0x5EED) & 0xFFFF) / 0x10000
-
-
-def _pick_parent(row: dict[str, object], fk: ForeignKey, table: str, row_seed: int, ordinal: int,
-                 written: Written, pending: list[dict[str, object]],
-                 taken: tuple[tuple[str, ...], set[Key]] | None = None, allowed: list[int] | None = None) -> int | None:
-    """Fill ``fk``'s columns of ``row``; the position of the parent taken in its keys, or None (NULL, or a
-    self-reference). ``allowed``: the parents it may take (those under the same ancestor as another key's)."""
-    value_seed = mix(row_seed, field_salt("->" + ",".join(fk.columns)))
-    if fk.parent == table:  # a self-reference: a forest, each row under an earlier one
-        earlier = [tuple(r.get(c) for c in fk.parent_columns) for r in pending[-50:]]
-        if not earlier or (fk.nullable and _share(value_seed) < 0.3):
-            if fk.nullable:
-                row.update({column: None for column in fk.columns})
-                return None
-            earlier = [tuple(row.get(c) for c in fk.parent_columns)]  # the first row refers to itself
-        row.update(dict(zip(fk.columns, earlier[value_seed % len(earlier)])))
-        return None
-    else:
-        parents = written.keys.get((fk.parent, fk.parent_columns), [])
-        if fk.nullable and (not parents or _share(value_seed) < NULL_SHARE or allowed == []):
-            row.update({column: None for column in fk.columns})
-            return None
-        if allowed == []:  # no parent under that ancestor (an entity with no items yet): made again
-            raise _NoParent(fk.parent)
-        if not parents:
-            raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
-                                  "none", hint=f"give {fk.parent} rows: --rows {fk.parent}=N")
-        if taken is not None:
-            index = _free_parent(parents, fk, ordinal, taken, table)
-        elif allowed is not None:
-            index = allowed[value_seed % len(allowed)]
-        else:
-            index = value_seed % len(parents)
-    row.update(dict(zip(fk.columns, parents[index])))
-    return index
-
-
-def _free_parent(parents: Sequence[Key], fk: ForeignKey, ordinal: int, taken: tuple[tuple[str, ...], set[Key]],
-                 table: str) -> int:
-    """A parent no row has taken yet: a stride through the parents that is coprime with their number visits every
-    one before any twice, so in a table written from empty the first one tried is free."""
-    columns, used = taken
-    count, step = len(parents), _stride(len(parents))
-    for attempt in range(count):
-        index = ((ordinal + attempt) * step) % count
-        named = dict(zip(fk.columns, parents[index]))
-        if tuple(named[c] for c in columns) not in used:
-            return index
-    raise GenerationError(f"{table} refers to {fk.parent} one to one, and every one of its {count} rows is taken",
-                          hint=f"seed at most that many: --rows {table}={count}")
-
-
-class _NoParent(Exception):
-    """No row of ``parent`` is under the ancestor another key's parent is under: this row is made again."""
-
-
-def _allowed(written: Written, follower: ForeignKey, leader: ForeignKey, ancestor: str,
-             picks: Mapping[ForeignKey, int | None]) -> list[int] | None:
-    """The positions of the follower's parents under the same ancestor row as the leader's parent, or None when
-    that cannot be told (the leader is NULL, or a table was topped up rather than written from empty)."""
-    index = picks.get(leader)
-    if index is None:
-        return None
-    if leader.parent == ancestor:
-        target: int | None = index
-    else:
-        scope = _scope(written, leader.parent, ancestor)
-        target = scope[index] if scope is not None else None
-    if target is None:
-        return None
-    if follower.parent == ancestor:
-        return [target]
-    key = (follower.parent, ancestor)
-    if key not in written.under:
-        scope = _scope(written, follower.parent, ancestor)
-        if scope is None:
-            return None
-        groups: dict[int, list[int]] = {}
-        for position, value in enumerate(scope):
-            if value is not None:
-                groups.setdefault(value, []).append(position)
-        written.under[key] = groups
-    return written.under[key].get(target, [])
-
-
-def _scope(written: Written, table: str, ancestor: str) -> list[int | None] | None:
-    """For each row of ``table``, the position of the ``ancestor`` row it is under (through NOT NULL keys)."""
-    key = (table, ancestor)
-    if key not in written.scopes:
-        fk = written.routes.get(key)
-        picks = written.picked.get((table, fk)) if fk is not None else None
-        if fk is None or picks is None:
-            return None
-        if fk.parent == ancestor:
-            written.scopes[key] = list(picks)
-        else:
-            above = _scope(written, fk.parent, ancestor)
-            if above is None:
-                return None
-            written.scopes[key] = [above[j] if j is not None else None for j in picks]
-    return written.scopes[key]
-
-
-def _stride(count: int) -> int:
-    """A step coprime with ``count`` that scatters consecutive rows over the parents."""
-    step = max(1, int(count * 0.618))
-    while math.gcd(step, count) != 1:
-        step += 1
-    return step
 
 
 def _order_columns(row: dict[str, object], swaps: tuple[check_rules.ColumnCompare, ...]) -> None:
@@ -400,7 +244,7 @@ def _broken(row: dict[str, object], checks: tuple[tuple[str, check_rules.Check],
         if not check_rules.evaluate(check, row):
             return f"CHECK {name}"
     for columns, values in seen.items():
-        key = tuple(row.get(c) for c in columns)
+        key = tuple(map(row.get, columns))
         if None not in key and key in values:
             return f"UNIQUE ({', '.join(columns)})"
     return ""
@@ -434,7 +278,7 @@ def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Writt
         row_seed = stable_hash(seed, table.key, ordinal, "second pass")
         values: dict[str, object] = {}
         for fk in plan.deferred:
-            _pick_parent(values, fk, table.key, row_seed, ordinal, written, [], taken.get(fk))
+            pick_parent(values, fk, key_salt(fk), table.key, row_seed, ordinal, written, [], taken.get(fk))
             if fk in taken:
                 taken[fk][1].add(tuple(values[c] for c in fk.columns))
         updates.append({**{f"k_{i}": v for i, v in enumerate(key)}, **{f"v_{c}": v for c, v in values.items()}})

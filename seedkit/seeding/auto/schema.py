@@ -34,6 +34,15 @@ class ForeignKey:
     deferrable: bool = False
     name: str | None = None
 
+    def __hash__(self) -> int:
+        # Keys are looked up for every row written: the hash is computed once, not from the fields each time.
+        try:
+            return int(self.__dict__["_hash"])
+        except KeyError:
+            value = hash((self.columns, self.parent, self.parent_columns, self.nullable, self.deferrable, self.name))
+            self.__dict__["_hash"] = value
+            return value
+
 
 @dataclass(frozen=True)
 class AutoTable:
