@@ -19,7 +19,7 @@ from seedkit.dialects.base import BaseDialect
 from seedkit.engine.progress import Progress, ProgressEvent
 from seedkit.seeding.auto import checks as check_rules
 from seedkit.seeding.auto.parents import (
-    GenerationError, Key, NoParent, Numbered, Written, allowed_parents, key_salt, pick_parent, share,
+    GenerationError, Key, NoParent, Numbered, Written, allowed_parents, below, key_salt, pick_parent,
 )
 from seedkit.seeding.auto.planner import NULL_SHARE, AutoPlan, TablePlan
 from seedkit.seeding.auto.schema import ForeignKey, sa_table
@@ -27,6 +27,7 @@ from seedkit.seeding.context import field_salt, mix, stable_hash
 
 ATTEMPTS = 25
 BATCH_ROWS = 5000
+NULLS = below(NULL_SHARE)
 RowValue = Callable[[int, int, Mapping[str, object]], object]
 
 
@@ -189,7 +190,7 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
         row: dict[str, object] = {}
         for column, salt, nullable, value, row_value in maker.columns:
             value_seed = mix(row_seed, salt)
-            if nullable and share(value_seed) < NULL_SHARE:
+            if nullable and mix(value_seed, 0x5EED) & 0xFFFF < NULLS:  # share(value_seed) < NULL_SHARE
                 row[column] = None
             else:
                 row[column] = value(value_seed, ordinal) if row_value is None else row_value(value_seed, ordinal, row)

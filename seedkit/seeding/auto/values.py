@@ -72,7 +72,17 @@ def _listed_values(spec: ColumnSpec) -> tuple[object, ...] | None:
     if spec.kind in NUMBER_KINDS:
         return admitted(spec, members)
     kept = (member if spec.kind != "text" or isinstance(member, str) else str(member) for member in members)
-    return tuple(dict.fromkeys(m for m in kept if m not in domain.excluded and _fits_length(spec, m)))
+    # Members a unique index could hold apart only case- or trailing-space-sensitively ('a', 'A ') count once:
+    # MariaDB/MySQL's usual collations compare them equal.
+    distinct: dict[object, object] = {}
+    for member in kept:
+        if member not in domain.excluded and _fits_length(spec, member):
+            distinct.setdefault(_collated(member), member)
+    return tuple(distinct.values())
+
+
+def _collated(member: object) -> object:
+    return member.lower().rstrip(" ") if isinstance(member, str) else member
 
 
 def _fits_length(spec: ColumnSpec, member: object) -> bool:
