@@ -262,6 +262,14 @@ class BaseDialect:
         """Make ``conn`` (before its transaction begins) check every constraint the schema declares, as the
         application's connections would. Servers always do; SQLite checks foreign keys only when asked."""
 
+    # Whether every foreign key's check can wait for the commit (SQLite's defer_foreign_keys), not only the keys
+    # declared DEFERRABLE.
+    defers_every_key = False
+
+    def defer_constraints(self, conn: sa.Connection) -> None:
+        """In ``conn``'s transaction, check the deferrable foreign keys at commit rather than row by row. Nothing is
+        turned off: a key still wrong at commit fails it. The generic dialect defers nothing."""
+
     def insert_rows(self, conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
         """Insert ``rows`` (dicts with the same keys, Python values) into ``table`` the fastest way this database
         takes them with every constraint and trigger on. Generic: one executemany."""

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import Engine, Table, func, inspect, select
 
 from seedkit.config import Config, describe_url
+from seedkit.dialects import dialect_for
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
 from seedkit.engine.graph import cycles
@@ -179,6 +180,8 @@ def _clear(engine: Engine, seeds: Seeds, planned: list[Area]) -> None:
     cleared = list(seeds.tables_to_clear(planned))
     tables = seeds.metadata.tables
     with engine.begin() as connection:
+        # A cycle of NOT NULL keys is emptied in any order and checked at commit (where the keys can wait).
+        dialect_for(engine).defer_constraints(connection)
         # Rows of a cycle (or a tree within one table) refer to each other whatever the order: their nullable keys
         # are set NULL first. MariaDB/MySQL check a self-reference row by row as a DELETE goes.
         for name, columns in _keys_in_cycles(tables, cleared).items():

@@ -132,6 +132,9 @@ class PostgreSQLDialect(BaseDialect):
             conn.exec_driver_sql(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(self.engine.url.database or '')}")
         return self.engine.url.set(database=name)
 
+    def defer_constraints(self, conn: sa.Connection) -> None:
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+
     def insert_rows(self, conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
         loading.copy_rows(self, conn, table, rows)
 

@@ -245,6 +245,16 @@ class SQLiteDialect(BaseDialect):
     def enforce_constraints(self, conn: sa.Connection) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")  # a no-op inside a transaction: called before it begins
 
+    defers_every_key = True
+
+    def defer_constraints(self, conn: sa.Connection) -> None:
+        # Until the transaction ends: SQLite switches it off at COMMIT or ROLLBACK, so the transaction must have
+        # begun (pysqlite begins one only before the first write).
+        raw = _raw(conn)
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+        raw.execute("PRAGMA defer_foreign_keys = ON")
+
     def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         # Rowid tables restart by themselves once empty; AUTOINCREMENT tables remember their counter here.
         with self.engine.begin() if conn is None else nullcontext(conn) as conn:

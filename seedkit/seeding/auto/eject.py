@@ -118,13 +118,13 @@ def _table(table: AutoTable, plan: TablePlan, written: set[str]) -> list[str]:
                                                  spec.name not in table.primary_key else [])
         lines.append(f"      {_column(spec.name, spec.name in table.primary_key, spec.nullable)},  "
                      f"# {', '.join(notes)}")
-    deferred = set(plan.deferred)
+    deferred = {*plan.deferred, *plan.ahead}
     for fk in table.foreign_keys:
         if fk.parent not in written:
             lines.append(f"      # {', '.join(fk.columns)} -> {fk.parent}: a table these seeds leave alone")
             continue
         target = [f"{fk.parent}.{column}" for column in fk.parent_columns]
-        alter = ", use_alter=True" if fk in deferred else ""  # a cycle, broken here: filled in a second pass
+        alter = ", use_alter=True" if fk in deferred else ""  # a cycle, broken here (second pass, or checked at commit)
         lines.append(f"      ForeignKeyConstraint({_list(fk.columns)}, {_list(target)}{alter}),")
     if table.ref.schema is not None:
         lines.append(f"      schema={_q(table.ref.schema)},")

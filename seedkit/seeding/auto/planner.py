@@ -57,6 +57,9 @@ class TablePlan:
     # (key, fewest, most): each parent row gets between fewest and most rows of this table, and the table's count is
     # their sum (known once the parent's rows are).
     fanout: tuple[ForeignKey, int, int] | None = None
+    # NOT NULL keys that close a cycle, to parents written after this table: their keys are named in advance (the
+    # parent's 1..N) and the database checks them at commit (a deferrable constraint; on SQLite, any).
+    ahead: tuple[ForeignKey, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,14 @@ def make_plan(tables: Sequence[AutoTable], *, rows: int = DEFAULT_ROWS, table_ro
             raise UsageError(f"no table {name!r} in the database",
                              hint=f"the tables are: {', '.join(sorted(by_key)) or 'none'}")
     chosen = _with_parents(by_key, only) if only else set(by_key)
-    deferred = _deferred_keys({k: by_key[k] for k in chosen})
+    deferred, ahead = _deferred_keys({k: by_key[k] for k in chosen})
     dependencies = {key: [fk.parent for fk in by_key[key].foreign_keys
-                          if fk.parent in chosen and (key, fk) not in deferred] for key in chosen}
+                          if fk.parent in chosen and (key, fk) not in deferred | ahead] for key in chosen}
     order = load_order(dependencies)
-    plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, locale, overrides or {}) for key in order]
+    plans = [_table_plan(by_key[key], table_rows.get(key, rows), deferred, ahead, locale, overrides or {})
+             for key in order]
     outside = {t.key: t.ref for t in tables if t.key not in chosen}
-    routes = _routes({k: by_key[k] for k in chosen}, deferred)
+    routes = _routes({k: by_key[k] for k in chosen}, deferred | ahead)
     plans = [_with_scopes(p, _scoped(p, routes)) for p in plans]
     fans = _fanouts(plans, fanout or {}, table_rows)
     counts = {p.table.key: p.rows for p in plans}
@@ -118,7 +122,7 @@ def _fanouts(plans: Sequence[TablePlan], fanout: Mapping[str, tuple[int, int]],
         if fk is None:
             raise ConfigError(f"{where}: {table}.{column} is not a foreign key",
                               hint="name a column of a foreign key, as \"table.column\"")
-        if fk.parent == table or fk in plan.deferred:
+        if fk.parent == table or fk in plan.deferred or fk in plan.ahead:
             why = "refers to its own table" if fk.parent == table else "closes a cycle (filled in a second pass)"
             raise ConfigError(f"{where}: {table}.{column} {why}, so its rows cannot be counted per parent",
                               hint="give the table a row count instead")
@@ -211,30 +215,50 @@ def _with_parents(by_key: Mapping[str, AutoTable], only: Sequence[str]) -> set[s
     return chosen
 
 
-def _deferred_keys(tables: Mapping[str, AutoTable]) -> set[tuple[str, ForeignKey]]:
-    """The keys that break every foreign-key cycle: nullable ones, as few as it takes."""
+def _deferred_keys(tables: Mapping[str, AutoTable]) -> tuple[set[tuple[str, ForeignKey]], set[tuple[str, ForeignKey]]]:
+    """The keys that break every foreign-key cycle: nullable ones, as few as it takes, filled in a second pass;
+    else NOT NULL ones whose check the database can defer to the commit, and whose parent's keys seedkit numbers
+    (so a child written first can name the parent rows written after it)."""
     deferred: set[tuple[str, ForeignKey]] = set()
+    ahead: set[tuple[str, ForeignKey]] = set()
     while True:
         dependencies = {key: [fk.parent for fk in table.foreign_keys
-                              if fk.parent in tables and (key, fk) not in deferred] for key, table in tables.items()}
+                              if fk.parent in tables and (key, fk) not in deferred | ahead]
+                        for key, table in tables.items()}
         groups = cycles(dependencies)
         if not groups:
-            return deferred
+            return deferred, ahead
         group = set(groups[0])
         candidates = sorted(((key, fk) for key in group for fk in tables[key].foreign_keys
-                             if fk.parent in group and fk.parent != key and (key, fk) not in deferred),
+                             if fk.parent in group and fk.parent != key and (key, fk) not in deferred | ahead),
                             key=lambda item: (not item[1].nullable, item[0], item[1].columns))
         key, fk = candidates[0]
-        if not fk.nullable:
-            edges = ", ".join(f"{k}({', '.join(f.columns)}) -> {f.parent}" for k, f in candidates)
-            raise ConfigError(f"cannot seed the foreign-key cycle {' <-> '.join(sorted(group))}: every key in it is "
-                              f"NOT NULL ({edges})",
-                              hint="make one of these columns nullable, or leave these tables out with --only")
-        deferred.add((key, fk))
+        if fk.nullable:
+            deferred.add((key, fk))
+            continue
+        later = [(k, f) for k, f in candidates if f.deferrable and _numbered_by_seedkit(tables[f.parent], f)]
+        if later:
+            ahead.add(later[0])
+            continue
+        edges = ", ".join(f"{k}({', '.join(f.columns)}) -> {f.parent}" for k, f in candidates)
+        deferrable = [f"{k}({', '.join(f.columns)})" for k, f in candidates if f.deferrable]
+        why = (f"its deferrable keys ({', '.join(deferrable)}) refer to keys the database numbers, which seedkit "
+               "cannot name before the rows exist" if deferrable else
+               "none is deferrable (PostgreSQL: DEFERRABLE; MariaDB/MySQL cannot defer a check)")
+        raise ConfigError(f"cannot seed the foreign-key cycle {' <-> '.join(sorted(group))}: every key in it is "
+                          f"NOT NULL ({edges}), and {why}",
+                          hint="make one of these columns nullable or DEFERRABLE, or leave these tables out with "
+                               "--only")
 
 
-def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]], locale: str,
-                overrides: Mapping[str, Choice | None]) -> TablePlan:
+def _numbered_by_seedkit(parent: AutoTable, fk: ForeignKey) -> bool:
+    """Whether ``fk`` refers to ``parent``'s integer primary key that seedkit numbers 1..N."""
+    own_keys = {column for key in parent.foreign_keys for column in key.columns}
+    return (_sequence_key(parent, own_keys),) == fk.parent_columns
+
+
+def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey]],
+                ahead: set[tuple[str, ForeignKey]], locale: str, overrides: Mapping[str, Choice | None]) -> TablePlan:
     # NOT NULL keys first: a key picked under another's ancestor follows one that is never NULL where it can.
     keys = tuple(sorted((fk for fk in table.foreign_keys if (table.key, fk) not in deferred),
                         key=lambda fk: fk.nullable))
@@ -252,7 +276,9 @@ def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey
     for spec in table.columns:
         if spec.name in key_columns:
             fk = next(f for f in table.foreign_keys if spec.name in f.columns)
-            how = "second pass (breaks a cycle)" if fk in later else "picked from its rows"
+            how = ("second pass (breaks a cycle)" if fk in later else
+                   "picked from the rows written after it (a NOT NULL cycle: checked at commit)"
+                   if (table.key, fk) in ahead else "picked from its rows")
             nulls = f", NULL in {NULL_SHARE:.0%}" if fk.nullable else ""
             target = f"FK -> {fk.parent}.{_column_of(fk, spec.name)}"
             lines.append(ColumnPlan(table.key, spec.name, spec.sql_type, target, f"{how}{nulls}"))
@@ -278,7 +304,8 @@ def _table_plan(table: AutoTable, rows: int, deferred: set[tuple[str, ForeignKey
     lines += [ColumnPlan(table.key, name, "", "database", why) for name, why in table.computed]
     unknown = [f"{name}: {part}" for name, check in parsed for part in check_rules.unknown_parts(check)]
     lines += [ColumnPlan(table.key, "(check)", "", "checked per row", f"not understood: {text}") for text in unknown]
-    return TablePlan(table, rows, choices, keys, later, tuple(parsed), sequence, tuple(lines))
+    return TablePlan(table, rows, choices, keys, later, tuple(parsed), sequence, tuple(lines),
+                     ahead=tuple(fk for fk in keys if (table.key, fk) in ahead))
 
 
 def _sequence_key(table: AutoTable, key_columns: set[str]) -> str | None:

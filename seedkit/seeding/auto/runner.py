@@ -39,6 +39,7 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
     # Which parent each row took is kept only when some table keeps tenants together (it costs memory per row).
     written = Written(routes=plan.routes if any(t.scoped for t in plan.tables) else {})
     wanted = _wanted_keys(plan)
+    _name_ahead(conn, dialect, plan, written)
     for parent, columns_sets in wanted.items():
         if parent in plan.outside:  # rows already there (a table left alone) are the parents to pick from
             for columns in columns_sets:
@@ -99,6 +100,26 @@ def _fanout_owners(fanout: tuple[ForeignKey, int, int], table: str, seed: int, w
         total += fewest + stable_hash(seed, table, "fanout", index) % (most - fewest + 1)
         totals.append(total)
     return totals
+
+
+def _name_ahead(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, written: Written) -> None:
+    """The keys of the parents a NOT NULL cycle writes after their children: 1..N, as seedkit will number them;
+    the database checks them at commit."""
+    by_key = {table.table.key: table for table in plan.tables}
+    for table_plan in plan.tables:
+        for fk in table_plan.ahead:
+            parent = by_key[fk.parent]
+            if (parent.sequence,) != fk.parent_columns:
+                raise GenerationError(f"{table_plan.table.key}({', '.join(fk.columns)}) closes a NOT NULL cycle, so "
+                                      f"it must name {fk.parent} rows before they exist, and {fk.parent}'s key is "
+                                      "given its own generator", hint=f"leave {fk.parent}'s key to seedkit")
+            there = conn.execute(sa.select(sa.func.count()).select_from(sa_table(conn, parent.table.ref)))
+            if there.scalar_one():
+                raise GenerationError(f"cannot top up {fk.parent}: {table_plan.table.key}({', '.join(fk.columns)}) "
+                                      "closes a NOT NULL cycle with it, which is written from empty",
+                                      hint="seed without --no-clear")
+            written.keys[(fk.parent, fk.parent_columns)] = Numbered(parent.rows)
+            dialect.defer_constraints(conn)
 
 
 def _wanted_keys(plan: AutoPlan) -> dict[str, set[tuple[str, ...]]]:

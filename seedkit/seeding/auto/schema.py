@@ -78,7 +78,7 @@ def read_tables(dialect: BaseDialect, conn: sa.Connection) -> list[AutoTable]:
     with warnings.catch_warnings():  # SQLite's expression indexes are skipped with a warning; read what is there
         warnings.simplefilter("ignore", sa.exc.SAWarning)
         return [_read_table(inspector, ref, default, dialect.expression_unique_indexes(conn, ref),
-                            dialect.check_constraints(conn, ref)) for ref in refs]
+                            dialect.check_constraints(conn, ref), dialect.defers_every_key) for ref in refs]
 
 
 def sa_table(conn: sa.Connection, ref: TableRef, json_text: tuple[str, ...] = ()) -> sa.Table:
@@ -95,7 +95,7 @@ def sa_table(conn: sa.Connection, ref: TableRef, json_text: tuple[str, ...] = ()
 
 
 def _read_table(inspector: sa.Inspector, ref: TableRef, default: str | None, expression_indexes: list[str],
-                declared_checks: list[tuple[str | None, str]] | None) -> AutoTable:
+                declared_checks: list[tuple[str | None, str]] | None, deferrable: bool = False) -> AutoTable:
     name, schema = ref.name, ref.schema
     primary_key = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
     uniques: list[tuple[str, ...]] = [primary_key] if primary_key else []
@@ -122,7 +122,7 @@ def _read_table(inspector: sa.Inspector, ref: TableRef, default: str | None, exp
         columns = tuple(fk["constrained_columns"])
         foreign_keys.append(ForeignKey(columns, parent.key, tuple(fk["referred_columns"]),
                                        all(nullable.get(c, True) for c in columns),
-                                       bool(options.get("deferrable")), fk.get("name")))
+                                       deferrable or bool(options.get("deferrable")), fk.get("name")))
     checks = tuple(declared_checks) if declared_checks is not None else tuple(
         (c.get("name"), str(c["sqltext"])) for c in inspector.get_check_constraints(name, schema=schema))
     checks += tuple(_domain_checks(reflected))
