@@ -163,6 +163,22 @@ class _Aborted(Exception):
     """Raised in a reader thread when another reader failed: the whole dump stops."""
 
 
+def schema_statements(db: str | sa.Engine, schemas: Sequence[str] = ()) -> list[str] | None:
+    """The DDL a snapshot of ``db`` would write to schema.sql, as statements (None where the dialect writes none):
+    what a rebuild compares with a snapshot's tracked ddl_sha256 before it seeds the same schema again."""
+    engine = open_engine(db, must_exist=True)
+    dialect = dialect_for(engine)
+    try:
+        with database_errors(engine, "reading the schema", DumpFailedError), dialect.read_transaction() as conn:
+            refs, _ = dialect.list_tables(conn, dialect.schemas(conn, schemas))
+            tables = {t.key: t for t in dialect.reflect_for_dump(conn, refs)}
+            order = load_order({key: table.depends_on for key, table in tables.items()})
+            return dialect.schema_ddl(conn, [tables[key] for key in order])
+    finally:
+        if engine is not db:
+            engine.dispose()
+
+
 def _dump_in_parallel(dialect: BaseDialect, connections: list[sa.Connection], tables: dict[str, TableInfo],
                       order: list[str], jobs: list[_TableJob], workdir: Path, sizes: dict[str, int],
                       progress: Progress) -> tuple[list[str] | None, dict[str, tuple[TableEntry, TableReport]]]:

@@ -15,6 +15,7 @@ they would fail ``seedkit verify`` against the tracked sha256s. Refresh the meta
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import secrets
 import shutil
 import time
@@ -27,11 +28,12 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from seedkit.atomic import staging_folder
-from seedkit.config import Config
+from seedkit.config import Config, describe_url
 from seedkit.dialects import REGISTRY, dialect_class, dialect_for
 from seedkit.dialects.connect import open_engine
 from seedkit.dialects.errors import database_errors
-from seedkit.engine.dump import take_snapshot
+from seedkit.dialects.base import join_statements
+from seedkit.engine.dump import schema_statements, take_snapshot
 from seedkit.engine.metadata import SnapshotMetadata, read_metadata, snapshot_folder, write_metadata
 from seedkit.engine.progress import Progress, ignore
 from seedkit.model.tables import describe_difference, schema_differences
@@ -78,6 +80,12 @@ SeedFunction = Callable[..., Any]
 def recipe_command(recipe: dict[str, Any]) -> str:
     """The ``seedkit seed`` command line that runs a recipe."""
     parts = ["seedkit seed"]
+    auto = recipe.get("auto")
+    if isinstance(auto, dict):
+        parts.append("--auto")
+        parts += [f"--rows {auto['rows']}"] if auto.get("rows") is not None else []
+        parts += [f"--rows {table}={rows}" for table, rows in sorted((auto.get("table_rows") or {}).items())]
+        parts += [f"--only {table}" for table in auto.get("only") or ()]
     if recipe.get("profile"):
         parts.append(f"--profile {recipe['profile']}")
     parts += [f"--area {area}" for area in recipe.get("areas") or ()]
@@ -89,7 +97,8 @@ def recipe_command(recipe: dict[str, Any]) -> str:
 
 
 def can_rebuild(meta: SnapshotMetadata) -> bool:
-    return bool(meta.generator and meta.generator.get("seeds"))
+    generator = meta.generator or {}
+    return bool(generator.get("seeds")) or isinstance(generator.get("auto"), dict)
 
 
 @contextmanager
@@ -113,16 +122,28 @@ def rebuilt_snapshot(meta: SnapshotMetadata, config: Config, target: str | sa.En
     snapshots_dir, metadata_dir = workdir / "snapshots", workdir / "metadata"
     try:
         with scratch_database(meta, target, workdir) as (engine, label):
-            seeded = seed(engine, config=config.with_overrides(seeds=recipe["seeds"]), profile=recipe.get("profile"),
-                          areas=tuple(recipe.get("areas") or ()), phase=recipe.get("phase"), seed=recipe.get("seed"),
-                          allow_production=allow_production)
-            if not seeded.ok:
+            ddl = None
+            if isinstance(recipe.get("auto"), dict):
+                ddl = _replay_auto(meta, recipe, config, target, engine, allow_production)
+                seeded = None
+            else:
+                seeded = seed(engine, config=config.with_overrides(seeds=recipe["seeds"]),
+                              profile=recipe.get("profile"), areas=tuple(recipe.get("areas") or ()),
+                              phase=recipe.get("phase"), seed=recipe.get("seed"), allow_production=allow_production)
+            if seeded is not None and not seeded.ok:
                 raise SeedError(f"rebuilding {meta.name!r}: the recipe failed to seed: {'; '.join(seeded.errors)}",
                                 hint="fix the seeds module, or refresh the snapshot with "
                                      f"'seedkit snapshot {meta.name} --force'")
             take_snapshot(engine, meta.name, snapshots_dir=snapshots_dir, metadata_dir=metadata_dir,
                           schemas=_schemas_of(meta), generator=recipe, phase=meta.phase, progress=progress)
         fresh = read_metadata(metadata_dir, meta.name)
+        if ddl is not None and fresh.ddl_file:
+            # The schema was created from the tracked DDL, which the database may print back in other words
+            # (PostgreSQL re-parses a CHECK's IN list): the rebuilt snapshot keeps the tracked text, proven equal.
+            folder = snapshot_folder(snapshots_dir, meta.name)
+            (folder / fresh.ddl_file).write_text(ddl, encoding="utf-8")
+            fresh = dataclasses.replace(fresh, ddl_sha256=meta.ddl_sha256)
+            write_metadata(metadata_dir, fresh)
         check_same_content(meta, fresh)
         identical = _same_bytes(meta, fresh)
         usable = meta if identical else _with_local_encoding(meta, fresh)
@@ -133,6 +154,28 @@ def rebuilt_snapshot(meta: SnapshotMetadata, config: Config, target: str | sa.En
         yield Rebuilt(usable, snapshots_dir, metadata_dir, report)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _replay_auto(meta: SnapshotMetadata, recipe: dict[str, Any], config: Config, source: str | sa.Engine | None,
+                 scratch: sa.Engine, allow_production: bool) -> str:
+    """Seed ``scratch`` as ``seed --auto`` did, on the snapshot's own schema: the recipe holds no schema, so it is
+    read from ``source`` (the database the snapshot was taken from), which must still have the very same DDL. The
+    DDL, as the snapshot's schema.sql holds it."""
+    from seedkit.seeding.auto.seed import seed_auto
+
+    statements = schema_statements(source, _schemas_of(meta)) if source is not None and meta.ddl_sha256 else None
+    if statements is None or hashlib.sha256(join_statements(statements).encode()).hexdigest() != meta.ddl_sha256:
+        where = describe_url(source) if source is not None else "no database"
+        raise SnapshotNotFoundError(
+            f"the files of snapshot {meta.name!r} are missing, and its recipe seeds from the schema alone: the "
+            f"schema of {where} is not the one it was taken from, so the data could not match",
+            hint=f"pull the files from a store, or migrate {where} to the snapshot's schema and rebuild again")
+    with scratch.begin() as conn:
+        dialect_for(scratch).create_schema(conn, statements)
+    auto = recipe["auto"]
+    seed_auto(scratch, config=config, rows=auto.get("rows"), table_rows=auto.get("table_rows") or {},
+              only=tuple(auto.get("only") or ()), seed=int(recipe.get("seed") or 0), allow_production=allow_production)
+    return join_statements(statements)
 
 
 def keep(rebuilt: Rebuilt, snapshots_dir: Path) -> RebuildReport:
@@ -166,10 +209,12 @@ def check_same_content(meta: SnapshotMetadata, fresh: SnapshotMetadata) -> None:
             for difference in schema[:5]) + (f"; and {len(schema) - 5} more" if len(schema) > 5 else "")
     recipe = meta.generator or {}
     raise RebuildMismatchError(
-        f"rebuilding snapshot {meta.name!r} with its recipe ({recipe_command(recipe)}, seeds {recipe.get('seeds')}) "
+        f"rebuilding snapshot {meta.name!r} with its recipe ({recipe_command(recipe)}"
+        f"{', seeds ' + str(recipe['seeds']) if recipe.get('seeds') else ''}) "
         f"gave content {fresh.content_hash}, not the tracked {meta.content_hash}: {details}",
         tables=tables,
-        hint=f"the seeds or the schema changed since it was taken; if the new data is intended, run "
+        hint=f"the seeds, [tool.seedkit.auto] or the schema changed since it was taken; if the new data is "
+             f"intended, run "
              f"'{recipe_command(recipe)}' then 'seedkit snapshot {meta.name} --force' and commit "
              f"metadata/{meta.name}.json (and run 'seedkit lock {meta.name}' if you use seedkit.lock)",
     )
