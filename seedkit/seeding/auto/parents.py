@@ -7,6 +7,7 @@ a one-to-one key, and the same tenant for two keys whose parents share an ancest
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence, overload
 
@@ -54,9 +55,11 @@ class Written:
     rows: dict[str, int] = field(default_factory=dict)  # written by this run
     # Which parent row (its position in the parent's keys) each row of a table written from empty took, per key;
     # and, per (table, ancestor), which ancestor row each row is under: what keeps two parents in one tenant.
-    picked: dict[tuple[str, ForeignKey], list[int | None]] = field(default_factory=dict)
-    scopes: dict[tuple[str, str], list[int | None]] = field(default_factory=dict)
-    under: dict[tuple[str, str], dict[int, list[int]]] = field(default_factory=dict)
+    # Positions are kept in arrays of 8-byte integers, -1 for none (a NULL key): a list of ints costs five times
+    # as much, and at millions of rows that was most of a run's memory.
+    picked: dict[tuple[str, ForeignKey], array[int]] = field(default_factory=dict)
+    scopes: dict[tuple[str, str], array[int]] = field(default_factory=dict)
+    under: dict[tuple[str, str], tuple[array[int], array[int]]] = field(default_factory=dict)
     routes: Mapping[tuple[str, str], ForeignKey] = field(default_factory=dict)
     start: dict[str, int] = field(default_factory=dict)  # there before it (a top-up)
 
@@ -79,7 +82,8 @@ def key_salt(fk: ForeignKey) -> int:
 
 def pick_parent(row: dict[str, object], fk: ForeignKey, salt: int, table: str, row_seed: int, ordinal: int,
                 written: Written, pending: list[dict[str, object]],
-                taken: tuple[tuple[str, ...], set[Key]] | None = None, allowed: list[int] | None = None) -> int | None:
+                taken: tuple[tuple[str, ...], set[Key]] | None = None,
+                allowed: Sequence[int] | None = None) -> int | None:
     """Fill ``fk``'s columns of ``row``; the position of the parent taken in its keys, or None (NULL, or a
     self-reference). ``salt``: :func:`key_salt`; ``allowed``: the parents it may take (those under the same
     ancestor as another key's)."""
@@ -97,10 +101,11 @@ def pick_parent(row: dict[str, object], fk: ForeignKey, salt: int, table: str, r
         return None
     else:
         parents = written.keys.get((fk.parent, fk.parent_columns), ())
-        if fk.nullable and (not parents or share(value_seed) < NULL_SHARE or allowed == []):
+        none_allowed = allowed is not None and not allowed
+        if fk.nullable and (not parents or share(value_seed) < NULL_SHARE or none_allowed):
             row.update({column: None for column in fk.columns})
             return None
-        if allowed == []:  # no parent under that ancestor (an entity with no items yet): made again
+        if none_allowed:  # no parent under that ancestor (an entity with no items yet): made again
             raise NoParent(fk.parent)
         if not parents:
             raise GenerationError(f"{table} needs rows in {fk.parent} (NOT NULL {', '.join(fk.columns)}), and it has "
@@ -135,36 +140,54 @@ class NoParent(Exception):
 
 
 def allowed_parents(written: Written, follower: ForeignKey, leader: ForeignKey, ancestor: str,
-             picks: Mapping[ForeignKey, int | None]) -> list[int] | None:
+             picks: Mapping[ForeignKey, int | None]) -> Sequence[int] | None:
     """The positions of the follower's parents under the same ancestor row as the leader's parent, or None when
     that cannot be told (the leader is NULL, or a table was topped up rather than written from empty)."""
     index = picks.get(leader)
     if index is None:
         return None
     if leader.parent == ancestor:
-        target: int | None = index
+        target = index
     else:
         scope = scope_of(written, leader.parent, ancestor)
-        target = scope[index] if scope is not None else None
-    if target is None:
+        target = scope[index] if scope is not None else -1
+    if target < 0:
         return None
     if follower.parent == ancestor:
-        return [target]
+        return array("q", [target])
     key = (follower.parent, ancestor)
     if key not in written.under:
         scope = scope_of(written, follower.parent, ancestor)
         if scope is None:
             return None
-        groups: dict[int, list[int]] = {}
-        for position, value in enumerate(scope):
-            if value is not None:
-                groups.setdefault(value, []).append(position)
-        written.under[key] = groups
-    return written.under[key].get(target, [])
+        written.under[key] = _grouped(scope)
+    starts, positions = written.under[key]
+    if target + 1 >= len(starts):
+        return array("q")
+    return positions[starts[target]:starts[target + 1]]
 
 
-def scope_of(written: Written, table: str, ancestor: str) -> list[int | None] | None:
-    """For each row of ``table``, the position of the ``ancestor`` row it is under (through NOT NULL keys)."""
+def _grouped(scope: array[int]) -> tuple[array[int], array[int]]:
+    """The rows of each ancestor row, as two flat arrays rather than an array per ancestor row (which cost more
+    than its few entries): ``positions[starts[a]:starts[a + 1]]`` are the rows under ancestor row ``a``, ascending."""
+    size = max(scope, default=-1) + 1
+    starts = array("q", bytes(8 * (size + 1)))
+    for value in scope:
+        if value >= 0:
+            starts[value + 1] += 1
+    for index in range(size):
+        starts[index + 1] += starts[index]
+    positions = array("q", bytes(8 * starts[size]))
+    free = array("q", starts)
+    for position, value in enumerate(scope):
+        if value >= 0:
+            positions[free[value]] = position
+            free[value] += 1
+    return starts, positions
+
+
+def scope_of(written: Written, table: str, ancestor: str) -> array[int] | None:
+    """For each row of ``table``, the position of the ``ancestor`` row it is under (through NOT NULL keys), or -1."""
     key = (table, ancestor)
     if key not in written.scopes:
         fk = written.routes.get(key)
@@ -172,12 +195,12 @@ def scope_of(written: Written, table: str, ancestor: str) -> list[int | None] | 
         if fk is None or picks is None:
             return None
         if fk.parent == ancestor:
-            written.scopes[key] = list(picks)
+            written.scopes[key] = picks
         else:
             above = scope_of(written, fk.parent, ancestor)
             if above is None:
                 return None
-            written.scopes[key] = [above[j] if j is not None else None for j in picks]
+            written.scopes[key] = array("q", (above[j] if j >= 0 else -1 for j in picks))
     return written.scopes[key]
 
 

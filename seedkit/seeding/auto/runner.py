@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from array import array
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Mapping, Sequence
 
@@ -181,13 +182,16 @@ def _maker(plan: TablePlan) -> _Maker:
 def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
              base: int, owners: list[int] | None = None) -> Iterator[list[dict[str, object]]]:
     batch: list[dict[str, object]] = []
-    picked: dict[ForeignKey, list[int | None]] = {fk: [] for fk in plan.keys}
+    # Which parent each row took, for the keys that lead to an ancestor another table keeps tenants under.
+    leading = {fk for (table, _), fk in written.routes.items() if table == plan.table.key}
+    picked: dict[ForeignKey, array[int]] = {fk: array("q") for fk in plan.keys if fk in leading}
     maker = _maker(plan)
     for ordinal in range(start, plan.rows):
         owner = bisect.bisect_right(owners, ordinal) if owners is not None else None
         row, picks = _row(plan, maker, seed, ordinal, written, seen, batch, owner)
-        for fk, index in picks.items():
-            picked[fk].append(index)
+        for fk, positions in picked.items():
+            index = picks.get(fk)
+            positions.append(-1 if index is None else index)
         if plan.sequence is not None and base:
             row[plan.sequence] = base + ordinal - start + 1  # after the keys already there
         batch.append(row)
