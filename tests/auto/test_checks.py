@@ -214,6 +214,24 @@ def test_cross_column_and_unknown_parts() -> None:
     assert unknown_parts(check) == ["x ~ 'a'", "foo(a)"]
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("ends_at IS NULL OR ends_at >= starts_at", [ColumnCompare("ends_at", ">=", "starts_at")]),
+    ("starts_at IS NULL OR ends_at IS NULL OR ends_at > starts_at", [ColumnCompare("ends_at", ">", "starts_at")]),
+    # Another way out of the comparison than a NULL in it: swapping the two could not be relied on.
+    ("ends_at IS NULL OR ends_at >= starts_at OR a = 1", []),
+    ("a IS NULL OR ends_at >= starts_at", []),
+    ("ends_at IS NOT NULL OR ends_at >= starts_at", []),
+])
+def test_a_comparison_that_only_a_null_skips_is_kept_in_order(text: str, found: list[ColumnCompare]) -> None:
+    check = parse_check(text, COLUMNS)
+    assert cross_column(check) == found
+    # What the generator then does: a row whose two values are out of order, swapped, meets the check.
+    row = {"ends_at": 1, "starts_at": 5, "a": 0}
+    for rule in found:
+        row[rule.left], row[rule.right] = row[rule.right], row[rule.left]
+        assert evaluate(check, row)
+
+
 def test_describe_is_a_short_canonical_text() -> None:
     assert describe(parse_check("`rating` between 1 and 5", COLUMNS)) == "CHECK (rating BETWEEN 1 AND 5)"
     assert describe(parse_check("(x > 0 OR x IS NULL) AND [weird col] <> 'it''s'", COLUMNS)) == \

@@ -74,8 +74,20 @@ def domains(check: Check) -> dict[str, Domain]:
 
 
 def cross_column(check: Check) -> list[ColumnCompare]:
-    """The column-to-column comparisons ANDed at the top level, e.g. ``ends_at > starts_at``."""
-    return [part for part in conjuncts(check) if isinstance(part, ColumnCompare)]
+    """The column-to-column comparisons ANDed at the top level, e.g. ``ends_at > starts_at``, also where the
+    comparison is allowed to be skipped only by one of its columns being NULL (``ends_on IS NULL OR ends_on >=
+    starts_on``): making it hold then never breaks the check."""
+    found = []
+    for part in conjuncts(check):
+        if isinstance(part, ColumnCompare):
+            found.append(part)
+        elif isinstance(part, Or):
+            compares = [p for p in part.parts if isinstance(p, ColumnCompare)]
+            rest = [p for p in part.parts if not isinstance(p, ColumnCompare)]
+            if len(compares) == 1 and all(isinstance(p, IsNull) and not p.negated and
+                                          p.column in (compares[0].left, compares[0].right) for p in rest):
+                found.append(compares[0])
+    return found
 
 
 def unknown_parts(check: Check) -> list[str]:

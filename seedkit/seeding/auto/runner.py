@@ -153,6 +153,7 @@ class _Maker:
     # (key, its salt, the unique set it is on its own (one to one) or None, (leader, ancestor) when it follows
     # another key's tenant or None, whether a fan-out gives its parent): in the order they are filled
     keys: tuple[tuple[ForeignKey, int, tuple[str, ...] | None, tuple[ForeignKey, str] | None, bool], ...]
+    scoped_columns: frozenset[str]  # the columns of the keys kept in another key's tenant
     checks: tuple[tuple[str, check_rules.Check], ...]  # those the generators' domains do not already guarantee
     swaps: tuple[check_rules.ColumnCompare, ...]
 
@@ -175,7 +176,8 @@ def _maker(plan: TablePlan) -> _Maker:
     follows = {f: (leader, ancestor) for f, leader, ancestor in plan.scoped}
     fanout = plan.fanout[0] if plan.fanout is not None else None
     keys = tuple((fk, key_salt(fk), one_to_one.get(fk), follows.get(fk), fk == fanout) for fk in plan.keys)
-    return _Maker(tuple(columns), keys, checks,
+    scoped_columns = frozenset(column for fk in follows for column in fk.columns)
+    return _Maker(tuple(columns), keys, scoped_columns, checks,
                   tuple(rule for _, check in plan.checks for rule in check_rules.cross_column(check)))
 
 
@@ -210,6 +212,10 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
     """One row that meets the table's constraints; ``owner``: the position of the parent a fan-out gives it."""
     name = plan.table.key
     failed = ""
+    # Tenants stay together for the first half of the attempts, or until a unique set holding a key kept in its
+    # tenant fails: then any parent will do, since that is realism, not a constraint (a link row's pair may have
+    # used up every pair within its tenant).
+    together = ATTEMPTS // 2
     for attempt in range(ATTEMPTS):
         row_seed = stable_hash(seed, name, ordinal, attempt) if attempt else stable_hash(seed, name, ordinal)
         row: dict[str, object] = {}
@@ -227,9 +233,7 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
                 continue
             # A key that is unique on its own (a profile per customer) takes each parent at most once.
             taken = (unique, seen[unique]) if unique is not None else None
-            # Tenants stay together for the first half of the attempts; then any parent will do, since that is
-            # realism, not a constraint (a unique pair of keys may have used up every pair within a tenant).
-            scoped = follows is not None and taken is None and attempt < ATTEMPTS // 2
+            scoped = follows is not None and taken is None and attempt < together
             allowed = allowed_parents(written, fk, *follows, picks) if scoped and follows is not None else None
             try:
                 picks[fk] = pick_parent(row, fk, key_seed, name, row_seed, ordinal, written, pending, taken, allowed)
@@ -244,7 +248,9 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
         for fk in plan.deferred:
             row.update({column: None for column in fk.columns})
         _order_columns(row, maker.swaps)
-        failed = _broken(row, maker.checks, seen)
+        failed, columns = _broken(row, maker.checks, seen)
+        if maker.scoped_columns.intersection(columns):
+            together = min(together, attempt + 1)
         if not failed:
             for columns, values in seen.items():
                 values.add(tuple(map(row.get, columns)))
@@ -264,16 +270,16 @@ def _order_columns(row: dict[str, object], swaps: tuple[check_rules.ColumnCompar
 
 
 def _broken(row: dict[str, object], checks: tuple[tuple[str, check_rules.Check], ...],
-            seen: dict[tuple[str, ...], set[Key]]) -> str:
-    """The first constraint ``row`` breaks, in words, or ""."""
+            seen: dict[tuple[str, ...], set[Key]]) -> tuple[str, tuple[str, ...]]:
+    """The first constraint ``row`` breaks, in words, or "", and the columns of a unique set it repeats."""
     for name, check in checks:
         if not check_rules.evaluate(check, row):
-            return f"CHECK {name}"
+            return f"CHECK {name}", ()
     for columns, values in seen.items():
         key = tuple(map(row.get, columns))
         if None not in key and key in values:
-            return f"UNIQUE ({', '.join(columns)})"
-    return ""
+            return f"UNIQUE ({', '.join(columns)})", columns
+    return "", ()
 
 
 def _read_back_identity(conn: sa.Connection, sa_table: sa.Table, plan: TablePlan,
