@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 import pyarrow as pa
 import sqlalchemy as sa
 
+from seedkit.dialects.seeding_hooks import SeedingHooks
 from seedkit.faults import step
 from seedkit.model.arrow import rows_to_batch
 from seedkit.model.tables import ColumnInfo, ForeignKeyInfo, TableInfo, TableRef
@@ -21,7 +22,7 @@ from seedkit.model.arrow import arrow_type_for, schema_of
 STATEMENT_MARKER = "-- seedkit:statement"
 
 
-class BaseDialect:
+class BaseDialect(SeedingHooks):
     """Generic behaviour for any SQLAlchemy database."""
 
     # The RestoreSession subclass a restore of this database runs in (set below the class).
@@ -247,39 +248,6 @@ class BaseDialect:
         Seeding empties its tables with DELETE; without this, ids would go on counting and the same seed would not
         give the same rows. The generic dialect knows no counters to restart.
         """
-
-    def expression_unique_indexes(self, conn: sa.Connection, ref: TableRef) -> list[str]:
-        """The SQL of each unique index on an expression (``lower(email)``) that SQLAlchemy's reflection skips;
-        the dialects whose reflection reports them return nothing here."""
-        return []
-
-    def check_constraints(self, conn: sa.Connection, ref: TableRef) -> list[tuple[str | None, str]] | None:
-        """(name, SQL) of every CHECK constraint on the table, where SQLAlchemy's reflection misses some; None to
-        use the reflection's."""
-        return None
-
-    def enforce_constraints(self, conn: sa.Connection) -> None:
-        """Make ``conn`` (before its transaction begins) check every constraint the schema declares, as the
-        application's connections would. Servers always do; SQLite checks foreign keys only when asked."""
-
-    # Whether every foreign key's check can wait for the commit (SQLite's defer_foreign_keys), not only the keys
-    # declared DEFERRABLE.
-    defers_every_key = False
-
-    def defer_constraints(self, conn: sa.Connection) -> None:
-        """In ``conn``'s transaction, check the deferrable foreign keys at commit rather than row by row. Nothing is
-        turned off: a key still wrong at commit fails it. The generic dialect defers nothing."""
-
-    def insert_rows(self, conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
-        """Insert ``rows`` (dicts with the same keys, Python values) into ``table`` the fastest way this database
-        takes them with every constraint and trigger on. Generic: one executemany."""
-        if rows:
-            conn.execute(table.insert(), list(rows))
-
-    def advance_identities(self, conn: sa.Connection, columns: Sequence[tuple[TableRef, str]]) -> None:
-        """After rows were written with explicit values in each (table, integer key column), make the database's
-        own counter for that column continue after them, so the application's next insert does not collide.
-        SQLite and MariaDB/MySQL move their counters on explicit values themselves; the generic dialect knows none."""
 
     # ------------------------------------------------------------------ test databases (pytest plugin)
     # Whether seedkit can create, copy and drop whole databases on this server: derived test databases and per-test

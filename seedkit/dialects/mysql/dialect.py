@@ -53,7 +53,7 @@ from pymysql.cursors import SSCursor
 from sqlalchemy.dialects.mysql.base import MySQLDialect as ServerDialect
 
 from seedkit.dialects.base import BaseDialect
-from seedkit.dialects.mysql import journal
+from seedkit.dialects.mysql import journal, writing
 from seedkit.dialects.mysql.common import RESTORE_SQL_MODE, execute, query, raw_connection
 from seedkit.dialects.mysql.copying import clone_database
 from seedkit.dialects.mysql.journal import Trigger
@@ -383,6 +383,8 @@ class MySQLDialect(BaseDialect):
         except sa.exc.DBAPIError:  # MySQL's table has no TABLE_NAME: its reflection is complete
             return None
         return [(str(name), str(clause)) for name, clause in rows]
+
+    update_rows = writing.update_rows  # one UPDATE joined to a chunk of new values, not one per row
 
     def restart_identities(self, refs: Sequence[TableRef], conn: sa.Connection | None = None) -> None:
         # InnoDB keeps the counter after DELETE; on an empty table AUTO_INCREMENT = 1 sets it back to the start.
