@@ -64,15 +64,14 @@ class Written:
     start: dict[str, int] = field(default_factory=dict)  # there before it (a top-up)
 
 
-def share(value_seed: int) -> float:
-    """A number in [0, 1) from ``value_seed``, independent of the value made from it."""
-    return (mix(value_seed, 0x5EED) & 0xFFFF) / 0x10000
-
-
 def below(share_of_rows: float) -> int:
-    """The bound that makes ``mix(value_seed, 0x5EED) & 0xFFFF < bound`` the same test as
-    ``share(value_seed) < share_of_rows``, without the division (it runs for every nullable value)."""
+    """The bound under which a seed's top 16 bits fall in ``share_of_rows`` of the seeds: the value made from a
+    seed comes from its low bits (a remainder), so the two choices stay independent, without a second mix."""
     return math.ceil(share_of_rows * 0x10000)
+
+
+NULLS = below(NULL_SHARE)  # a nullable value is NULL when its seed's top 16 bits are below this
+ROOTS = below(0.3)  # a nullable self-reference starts a new tree in about 3 rows of 10
 
 
 def key_salt(fk: ForeignKey) -> int:
@@ -90,7 +89,7 @@ def pick_parent(row: dict[str, object], fk: ForeignKey, salt: int, table: str, r
     value_seed = mix(row_seed, salt)
     if fk.parent == table:  # a self-reference: a forest, each row under one of the SELF_WINDOW rows before it
         window = min(SELF_WINDOW, len(pending))
-        if not window or (fk.nullable and share(value_seed) < 0.3):
+        if not window or (fk.nullable and value_seed >> 48 < ROOTS):
             if fk.nullable:
                 row.update({column: None for column in fk.columns})
                 return None
@@ -102,7 +101,7 @@ def pick_parent(row: dict[str, object], fk: ForeignKey, salt: int, table: str, r
     else:
         parents = written.keys.get((fk.parent, fk.parent_columns), ())
         none_allowed = allowed is not None and not allowed
-        if fk.nullable and (not parents or share(value_seed) < NULL_SHARE or none_allowed):
+        if fk.nullable and (not parents or value_seed >> 48 < NULLS or none_allowed):
             row.update({column: None for column in fk.columns})
             return None
         if none_allowed:  # no parent under that ancestor (an entity with no items yet): made again

@@ -20,15 +20,15 @@ from seedkit.dialects.base import BaseDialect
 from seedkit.engine.progress import Progress, ProgressEvent
 from seedkit.seeding.auto import checks as check_rules
 from seedkit.seeding.auto.parents import (
-    GenerationError, Key, NoParent, Numbered, Written, allowed_parents, below, key_salt, pick_parent,
+    NULLS, GenerationError, Key, NoParent, Numbered, Written, allowed_parents, key_salt, pick_parent,
 )
-from seedkit.seeding.auto.planner import NULL_SHARE, AutoPlan, TablePlan
+from seedkit.seeding.auto.planner import AutoPlan, TablePlan
 from seedkit.seeding.auto.schema import ForeignKey, sa_table
 from seedkit.seeding.context import field_salt, mix, stable_hash
 
 ATTEMPTS = 25
+ATTEMPT_SALTS = tuple(field_salt(f"attempt {attempt}") for attempt in range(ATTEMPTS))
 BATCH_ROWS = 5000
-NULLS = below(NULL_SHARE)
 RowValue = Callable[[int, int, Mapping[str, object]], object]
 
 
@@ -89,7 +89,7 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
                                    time.perf_counter() - started, area=key))
     for table_plan in plan.tables:
         if table_plan.deferred:
-            _second_pass(conn, table_plan, seed, written)
+            _second_pass(conn, dialect, table_plan, seed, written)
     return written.rows
 
 
@@ -154,11 +154,13 @@ class _Maker:
     # another key's tenant or None, whether a fan-out gives its parent): in the order they are filled
     keys: tuple[tuple[ForeignKey, int, tuple[str, ...] | None, tuple[ForeignKey, str] | None, bool], ...]
     scoped_columns: frozenset[str]  # the columns of the keys kept in another key's tenant
+    seed: int  # of the table in this run: a row's seed is mix(seed, ordinal)
+    second_pass: Mapping[str, None]  # the columns of the keys filled in the second pass, NULL until then
     checks: tuple[tuple[str, check_rules.Check], ...]  # those the generators' domains do not already guarantee
     swaps: tuple[check_rules.ColumnCompare, ...]
 
 
-def _maker(plan: TablePlan) -> _Maker:
+def _maker(plan: TablePlan, seed: int) -> _Maker:
     table = plan.table
     in_unique = {name for columns in table.unique for name in columns}
     columns = []
@@ -177,7 +179,8 @@ def _maker(plan: TablePlan) -> _Maker:
     fanout = plan.fanout[0] if plan.fanout is not None else None
     keys = tuple((fk, key_salt(fk), one_to_one.get(fk), follows.get(fk), fk == fanout) for fk in plan.keys)
     scoped_columns = frozenset(column for fk in follows for column in fk.columns)
-    return _Maker(tuple(columns), keys, scoped_columns, checks,
+    second_pass = {column: None for fk in plan.deferred for column in fk.columns}
+    return _Maker(tuple(columns), keys, scoped_columns, stable_hash(seed, table.key), second_pass, checks,
                   tuple(rule for _, check in plan.checks for rule in check_rules.cross_column(check)))
 
 
@@ -187,7 +190,7 @@ def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dic
     # Which parent each row took, for the keys that lead to an ancestor another table keeps tenants under.
     leading = {fk for (table, _), fk in written.routes.items() if table == plan.table.key}
     picked: dict[ForeignKey, array[int]] = {fk: array("q") for fk in plan.keys if fk in leading}
-    maker = _maker(plan)
+    maker = _maker(plan, seed)
     for ordinal in range(start, plan.rows):
         owner = bisect.bisect_right(owners, ordinal) if owners is not None else None
         row, picks = _row(plan, maker, seed, ordinal, written, seen, batch, owner)
@@ -217,11 +220,11 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
     # used up every pair within its tenant).
     together = ATTEMPTS // 2
     for attempt in range(ATTEMPTS):
-        row_seed = stable_hash(seed, name, ordinal, attempt) if attempt else stable_hash(seed, name, ordinal)
+        row_seed = mix(maker.seed, ordinal) if not attempt else mix(mix(maker.seed, ordinal), ATTEMPT_SALTS[attempt])
         row: dict[str, object] = {}
         for column, salt, nullable, value, row_value in maker.columns:
             value_seed = mix(row_seed, salt)
-            if nullable and mix(value_seed, 0x5EED) & 0xFFFF < NULLS:  # share(value_seed) < NULL_SHARE
+            if nullable and value_seed >> 48 < NULLS:  # the top bits: the value itself comes from the low ones
                 row[column] = None
             else:
                 row[column] = value(value_seed, ordinal) if row_value is None else row_value(value_seed, ordinal, row)
@@ -245,11 +248,12 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
             failed = ""
         if failed:
             continue
-        for fk in plan.deferred:
-            row.update({column: None for column in fk.columns})
-        _order_columns(row, maker.swaps)
+        if maker.second_pass:
+            row.update(maker.second_pass)
+        if maker.swaps:
+            _order_columns(row, maker.swaps)
         failed, columns = _broken(row, maker.checks, seen)
-        if maker.scoped_columns.intersection(columns):
+        if failed and maker.scoped_columns.intersection(columns):
             together = min(together, attempt + 1)
         if not failed:
             for columns, values in seen.items():
@@ -296,13 +300,14 @@ def _read_back_identity(conn: sa.Connection, sa_table: sa.Table, plan: TablePlan
                                    for i, key in enumerate(kept[columns][-new:])]
 
 
-def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Written) -> None:
+def _second_pass(conn: sa.Connection, dialect: BaseDialect, plan: TablePlan, seed: int, written: Written) -> None:
     """Fill the keys left NULL to break a cycle, now that the rows on both sides exist."""
     table = plan.table
     target = sa_table(conn, table.ref)
     start = written.start.get(table.key, 0)
     own = written.keys.get((table.key, table.primary_key), [])[start:]  # the rows this run wrote
-    updates: list[dict[str, object]] = []
+    columns = [c for fk in plan.deferred for c in fk.columns]
+    updates: list[tuple[object, ...]] = []
     # A deferred key that is unique on its own (one to one) takes each parent at most once here too.
     taken: dict[ForeignKey, tuple[tuple[str, ...], set[Key]]] = {
         fk: (fk.columns, set()) for fk in plan.deferred if any(set(u) == set(fk.columns) for u in table.unique)}
@@ -313,12 +318,6 @@ def _second_pass(conn: sa.Connection, plan: TablePlan, seed: int, written: Writt
             pick_parent(values, fk, key_salt(fk), table.key, row_seed, ordinal, written, [], taken.get(fk))
             if fk in taken:
                 taken[fk][1].add(tuple(values[c] for c in fk.columns))
-        updates.append({**{f"k_{i}": v for i, v in enumerate(key)}, **{f"v_{c}": v for c, v in values.items()}})
-    if not updates:
-        return
-    columns = [c for fk in plan.deferred for c in fk.columns]
-    statement = target.update().where(*[target.c[c] == sa.bindparam(f"k_{i}")
-                                          for i, c in enumerate(table.primary_key)])
-    statement = statement.values({c: sa.bindparam(f"v_{c}") for c in columns})
+        updates.append((*key, *(values[c] for c in columns)))
     for start in range(0, len(updates), BATCH_ROWS):
-        conn.execute(statement, updates[start:start + BATCH_ROWS])
+        dialect.update_rows(conn, target, table.primary_key, columns, updates[start:start + BATCH_ROWS])
