@@ -4,6 +4,8 @@ done (a unique boolean asked for more than two rows, a cycle of NOT NULL keys) i
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from .random_schemas import Schema, render, schemas
 from .test_auto_seed import foreign_key_violations, row_counts
 
 # Database creation on a server costs 0.1-0.3 s an example: 15 per backend keeps the file within a minute on CI.
-EXAMPLES = 15
+EXAMPLES = int(os.environ.get("SEEDKIT_HYPOTHESIS_EXAMPLES", "15"))  # more: SEEDKIT_HYPOTHESIS_EXAMPLES=200
 
 
 def table_rows(url: str, schema: Schema) -> dict[str, list[tuple[Any, ...]]]:
@@ -38,7 +40,7 @@ def table_rows(url: str, schema: Schema) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None,
+@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
