@@ -19,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "seedkit"
 LAYERS = [
     # The package itself is the public facade (its __version__ is base; it names the API lazily, by string).
-    ("base", ["seedkit.errors", "seedkit.names", "seedkit.config", "seedkit.atomic", "seedkit.faults", "seedkit.guard"]),
+    ("base", ["seedkit.errors", "seedkit.names", "seedkit.config", "seedkit.atomic", "seedkit.faults", "seedkit.guard",
+              "seedkit.pipeline"]),
     ("model", ["seedkit.model"]),
     ("dialects", ["seedkit.dialects"]),
     ("engine", ["seedkit.engine"]),

@@ -17,7 +17,8 @@ from typing import Callable, Iterable, Iterator, Sequence, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seedkit.dialects.postgresql.csv_copy import UTC_ZONES, pipelined
+from seedkit.dialects.postgresql.csv_copy import UTC_ZONES
+from seedkit.pipeline import pipelined
 from seedkit.model.arrow import buffer_of, join_element_wise
 from seedkit.model.tables import ColumnInfo
 from seedkit.errors import IntegrityError

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import binascii
 import io
-import queue
-import threading
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from seedkit.model.arrow import buffer_of, join_element_wise
+from seedkit.pipeline import pipelined
 
 # Batches (or CSV blocks) waiting between the two threads: enough to keep both busy, few enough to bound memory.
-PIPELINE_DEPTH = 2
-_DONE = object()
 # Zones whose wall time is UTC's (what seedkit writes for timestamptz); other zones print with their offset.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "+00:00"})
-_Item = TypeVar("_Item")
-_Converted = TypeVar("_Converted")
 
 
 # ---------------------------------------------------------------------------------------------------- dump
@@ -134,54 +129,4 @@ def _buffer(int32s: pa.Array) -> pa.Buffer:
     return buffer_of(int32s.cast(pa.int32()), 1)
 
 
-# ---------------------------------------------------------------------------------------------------- pipeline
-
-
-def pipelined(items: Iterable[_Item], convert: Callable[[_Item], _Converted]) -> Iterator[_Converted]:
-    """``convert(item)`` for each item, computed in a worker thread up to ``PIPELINE_DEPTH`` items ahead.
-
-    ``items`` is consumed in the worker too, so reading (Parquet decoding) overlaps with the caller's work. An
-    exception in the worker is raised in the caller; a caller that stops early stops the worker.
-    """
-    results: queue.Queue[Any] = queue.Queue(maxsize=PIPELINE_DEPTH)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                _put(results, (convert(item), None), stop)
-        except BaseException as exc:  # handed to the caller
-            _put(results, (None, exc), stop)
-            return
-        _put(results, (_DONE, None), stop)
-
-    worker = threading.Thread(target=work, name="seedkit-copy", daemon=True)
-    worker.start()
-    try:
-        while True:
-            value, error = results.get()
-            if error is not None:
-                raise error
-            if value is _DONE:
-                return
-            yield value
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                results.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
-
-
-def _put(results: queue.Queue[Any], item: tuple[Any, BaseException | None], stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            results.put(item, timeout=0.05)
-            return
-        except queue.Full:
-            continue
 
