@@ -138,6 +138,10 @@ class PostgreSQLDialect(BaseDialect):
     def insert_rows(self, conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
         loading.copy_rows(self, conn, table, rows)
 
+    def update_rows(self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], columns: Sequence[str],
+                    rows: Sequence[tuple[object, ...]]) -> None:
+        loading.update_rows(self, conn, table, keys, columns, rows)
+
     def advance_identities(self, conn: sa.Connection, columns: Sequence[tuple[TableRef, str]]) -> None:
         # A serial or identity column's sequence does not see explicit values: set it to the column's maximum.
         for ref, column in columns:

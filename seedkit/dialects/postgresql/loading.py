@@ -21,6 +21,7 @@ from seedkit.dialects.errors import driver_error
 from seedkit.dialects.postgresql.binary import batches_to_binary, binary_encoder
 from seedkit.dialects.postgresql.common import SESSION_SETTINGS, raw_connection, relation_oids, set_local
 from seedkit.dialects.postgresql.csv_copy import batches_to_csv
+from seedkit.dialects.seeding_hooks import bound_rows
 from seedkit.errors import RestoreFailedError
 from seedkit.model.tables import TableInfo, TableRef
 
@@ -237,14 +238,35 @@ def copy_rows(dialect: PostgreSQLDialect, conn: sa.Connection, table: sa.Table,
     if not rows:
         return
     names = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
     columns = ", ".join(dialect.quote(name) for name in names)
     with raw_connection(conn).cursor() as cursor:
         with cursor.copy(f"COPY {dialect.qualified(TableRef(table.schema, table.name))} ({columns}) FROM STDIN") \
                 as copy:
-            for row in rows:
-                copy.write_row([value if process is None or value is None else process(value)
-                                for value, process in zip(map(row.get, names), processors)])
+            for row in bound_rows(conn, table, names, rows):
+                copy.write_row(row)
+
+
+def update_rows(dialect: PostgreSQLDialect, conn: sa.Connection, table: sa.Table, keys: Sequence[str],
+                columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
+    """Set ``columns`` in the rows of ``table`` named by their ``keys`` (each of ``rows``: key values, then the new
+    values): the rows go by COPY into a temporary table of the same column types, then one UPDATE joins it, where
+    an UPDATE per row cost a round trip each."""
+    if not rows:
+        return
+    names = [*keys, *columns]
+    target = dialect.qualified(TableRef(table.schema, table.name))
+    staged = dialect.quote("seedkit_update")
+    raw = raw_connection(conn)
+    raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged} ON COMMIT DROP AS "
+                f"SELECT {', '.join(dialect.quote(n) for n in names)} FROM {target} WITH NO DATA")
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {staged} FROM STDIN") as copy:
+            for row in bound_rows(conn, table, names, [dict(zip(names, row)) for row in rows]):
+                copy.write_row(row)
+    matched = " AND ".join(f"t.{dialect.quote(k)} = u.{dialect.quote(k)}" for k in keys)
+    assigned = ", ".join(f"{dialect.quote(c)} = u.{dialect.quote(c)}" for c in columns)
+    raw.execute(f"UPDATE {target} AS t SET {assigned} FROM {staged} AS u WHERE {matched}")
+    raw.execute(f"DROP TABLE {staged}")
 
 
 def after_load(dialect: PostgreSQLDialect, conn: sa.Connection, tables: Sequence[TableInfo], state: LoadState | None) -> None:
