@@ -13,6 +13,7 @@ import uuid
 from dataclasses import replace
 from decimal import Decimal
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
@@ -228,6 +229,26 @@ def test_every_value_fits_its_column_and_is_a_function_of_seed_and_ordinal(spec:
         assert_fits(spec, value)
         assert choice.value(seed, ordinal) == value
         assert again.value(seed, ordinal) == value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=column_specs(), start=st.integers(0, 10 ** 9), salt=st.integers(0, 2 ** 64 - 1))
+def test_a_batch_made_at_once_holds_the_values_made_one_at_a_time(spec: ColumnSpec, start: int, salt: int) -> None:
+    choice = choose(spec)
+    if choice.many is None or capacity(spec) == 0:
+        return
+    ordinals = range(start, start + 64)
+    seeds = [mix(stable_hash("batch", ordinal), salt) for ordinal in ordinals]
+    assert choice.many(np.array(seeds, dtype=np.uint64), ordinals) == [choice.value(s, o) for s, o in zip(seeds, ordinals)]
+
+
+def test_numbers_choices_and_flags_are_made_a_batch_at_once() -> None:
+    # The kinds the bench's tables are mostly made of take the batch path; the property above holds them to it.
+    for spec in (_spec("qty", "integer", "integer"), _spec("price", "decimal", "numeric(10, 2)", precision=10, scale=2),
+                 _spec("starts_on", "date", "date"), _spec("happened_at", "datetime", "timestamp"),
+                 _spec("active", "boolean", "boolean"),
+                 _spec("kind", "text", "varchar(12)", domain=Domain(choices=("created", "updated")))):
+        assert choose(spec).many is not None, spec.name
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

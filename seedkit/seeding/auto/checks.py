@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -336,11 +337,12 @@ def _not(result: bool | None) -> bool | None:
     return None if result is None else not result
 
 
+_HOLDS: dict[str, Callable[[int, int], bool]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 def _holds(order: int | None, op: Op) -> bool | None:
-    if order is None:
-        return None
-    return {"=": order == 0, "<>": order != 0, "<": order < 0, "<=": order <= 0, ">": order > 0,
-            ">=": order >= 0}[op]
+    return None if order is None else _HOLDS[op](order, 0)
 
 
 def _length(value: object, in_bytes: bool) -> int:
@@ -358,6 +360,9 @@ def _order(value: object, other: object) -> int | None:
     """
     if value is None or other is None:
         return None
+    kind = type(value)
+    if kind is type(other) and kind in _ORDERED:  # the common case, without reading either as the other's kind
+        return int(value > other) - int(value < other)  # type: ignore[operator]
     left, right = _comparable(value, other), _comparable(other, value)
     if left is None or right is None:
         return None
@@ -365,6 +370,9 @@ def _order(value: object, other: object) -> int | None:
         return int(left > right) - int(left < right)  # type: ignore[operator]
     except TypeError:  # aware against naive datetimes, text against numbers
         return None
+
+
+_ORDERED = frozenset({int, str, Decimal, dt.date})  # kinds whose two values always order (not a NaN, not a naive time against an aware one)
 
 
 def _comparable(value: object, like: object) -> object | None:

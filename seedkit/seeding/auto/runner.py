@@ -12,13 +12,15 @@ import bisect
 import time
 from array import array
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
 from seedkit.dialects.base import BaseDialect
 from seedkit.engine.progress import Progress, ProgressEvent
+from seedkit.pipeline import ahead
 from seedkit.seeding.auto import checks as check_rules
+from seedkit.seeding.auto.batch import SELF_ITSELF, SELF_NULL, FirstTry, first_try, key_columns, pick_many, seeds_of
 from seedkit.seeding.auto.parents import (
     NULLS, GenerationError, Key, NoParent, Numbered, Written, allowed_parents, key_salt, pick_parent,
 )
@@ -28,8 +30,9 @@ from seedkit.seeding.context import field_salt, mix, stable_hash
 
 ATTEMPTS = 25
 ATTEMPT_SALTS = tuple(field_salt(f"attempt {attempt}") for attempt in range(ATTEMPTS))
-BATCH_ROWS = 5000
+BATCH_ROWS = 1000
 RowValue = Callable[[int, int, Mapping[str, object]], object]
+Many = Callable[[Any, range], list[object]]
 
 
 def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: int,
@@ -70,7 +73,8 @@ def write_plan(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, seed: 
         new = max(0, table_plan.rows - start)
         # Keys numbered 1..new in a table written from empty are a range, not a list of a million tuples.
         numbered = {(table_plan.sequence,)} & sets if table_plan.sequence is not None and not start else set()
-        for batch in _batches(table_plan, seed, written, start, seen, base, owners):
+        # The next batch is made in a worker thread while this one is written (the database works on its own core).
+        for batch in ahead(_batches(table_plan, seed, written, start, seen, base, owners)):
             dialect.insert_rows(conn, table, batch)
             for columns in sets - numbered:
                 kept[columns] += [tuple(row.get(c) for c in columns) for row in batch]
@@ -148,8 +152,8 @@ SIMPLE = (check_rules.Compare, check_rules.Between, check_rules.InList, check_ru
 class _Maker:
     """What every row of a table needs, worked out once per table rather than once per row."""
 
-    # (name, salt, may be NULL, value, value seeing the row so far or None)
-    columns: tuple[tuple[str, int, bool, Callable[[int, int], object], RowValue | None], ...]
+    # (name, salt, may be NULL, value, value seeing the row so far or None, values of a batch or None)
+    columns: tuple[tuple[str, int, bool, Callable[[int, int], object], RowValue | None, Many | None], ...]
     # (key, its salt, the unique set it is on its own (one to one) or None, (leader, ancestor) when it follows
     # another key's tenant or None, whether a fan-out gives its parent): in the order they are filled
     keys: tuple[tuple[ForeignKey, int, tuple[str, ...] | None, tuple[ForeignKey, str] | None, bool], ...]
@@ -168,7 +172,7 @@ def _maker(plan: TablePlan, seed: int) -> _Maker:
         spec = table.column(name)
         nullable = spec is not None and spec.nullable and not spec.domain.not_null and name != plan.sequence \
             and name not in in_unique
-        columns.append((name, field_salt(name), nullable, choice.value, choice.row_value))
+        columns.append((name, field_salt(name), nullable, choice.value, choice.row_value, choice.many))
     configured = any(choice.configured for choice in plan.choices.values())
     # A CHECK on one column is met by its generator, which keeps to the column's domain; one that relates columns,
     # or any on a table with configured generators, is evaluated on every row.
@@ -186,43 +190,75 @@ def _maker(plan: TablePlan, seed: int) -> _Maker:
 
 def _batches(plan: TablePlan, seed: int, written: Written, start: int, seen: dict[tuple[str, ...], set[Key]],
              base: int, owners: list[int] | None = None) -> Iterator[list[dict[str, object]]]:
-    batch: list[dict[str, object]] = []
     # Which parent each row took, for the keys that lead to an ancestor another table keeps tenants under.
     leading = {fk for (table, _), fk in written.routes.items() if table == plan.table.key}
     picked: dict[ForeignKey, array[int]] = {fk: array("q") for fk in plan.keys if fk in leading}
     maker = _maker(plan, seed)
-    for ordinal in range(start, plan.rows):
-        owner = bisect.bisect_right(owners, ordinal) if owners is not None else None
-        row, picks = _row(plan, maker, seed, ordinal, written, seen, batch, owner)
-        for fk, positions in picked.items():
-            index = picks.get(fk)
-            positions.append(-1 if index is None else index)
-        if plan.sequence is not None and base:
-            row[plan.sequence] = base + ordinal - start + 1  # after the keys already there
-        batch.append(row)
-        if len(batch) >= BATCH_ROWS:
-            yield batch
-            batch = []
-    if batch:
+    keep = set(picked) | {follows[0] for *_, follows, _ in maker.keys if follows is not None}
+    for first_ordinal in range(start, plan.rows, BATCH_ROWS):
+        ordinals = range(first_ordinal, min(plan.rows, first_ordinal + BATCH_ROWS))
+        first = first_try(maker, plan.table.key, written, ordinals, owners, keep)
+        batch: list[dict[str, object]] = []
+        for position, ordinal in enumerate(ordinals):
+            row, picks, failed = _first_row(plan, maker, first, position, ordinal, written, seen, batch)
+            if failed is not None:  # made again, one row at a time, from the next attempt's seeds
+                owner = bisect.bisect_right(owners, ordinal) if owners is not None else None
+                together = 1 if maker.scoped_columns.intersection(failed) else ATTEMPTS // 2
+                row, picks = _row(plan, maker, ordinal, written, seen, batch, owner, 1, together)
+            for fk, positions in picked.items():
+                index = picks.get(fk)
+                positions.append(-1 if index is None else index)
+            if plan.sequence is not None and base:
+                row[plan.sequence] = base + ordinal - start + 1  # after the keys already there
+            batch.append(row)
         yield batch
     if start == 0 and written.routes:  # positions line up with the keys only in a table written from empty
         written.picked.update({(plan.table.key, fk): indices for fk, indices in picked.items()})
 
 
-def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Written,
-         seen: dict[tuple[str, ...], set[Key]], pending: list[dict[str, object]],
-         owner: int | None = None) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
-    """One row that meets the table's constraints; ``owner``: the position of the parent a fan-out gives it."""
+def _first_row(plan: TablePlan, maker: _Maker, first: FirstTry, position: int, ordinal: int, written: Written,
+               seen: dict[tuple[str, ...], set[Key]], pending: list[dict[str, object]]
+               ) -> tuple[dict[str, object], dict[ForeignKey, int | None], tuple[str, ...] | None]:
+    """Attempt 0 of a row of the batch: its columns and simple keys were made a column at a time; here the keys
+    that need the row so far, the second pass's NULLs, the CHECKs and the unique sets. The last item is None when
+    the row is good, else the columns of the unique set it broke (empty for anything else)."""
+    row = first.row(position, ordinal)
+    picks = {fk: chosen[position] for fk, chosen in first.picks.items()}
+    for fk, key_seed, unique, follows, sources in first.later:
+        if sources is not None:  # a self-reference: a row of this batch, or none
+            source = sources[position]
+            if source == SELF_NULL:
+                row.update(dict.fromkeys(fk.columns))
+            else:
+                parent = row if source == SELF_ITSELF else pending[source]
+                row.update(zip(fk.columns, map(parent.get, fk.parent_columns)))
+            picks[fk] = None
+            continue
+        taken = (unique, seen[unique]) if unique is not None else None
+        allowed = allowed_parents(written, fk, *follows, picks) if follows is not None and taken is None else None
+        try:
+            picks[fk] = pick_parent(row, fk, key_seed, plan.table.key, first.row_seeds[position], ordinal, written,
+                                    pending, taken, allowed)
+        except NoParent:
+            return row, picks, ()
+    failed, columns = _finish(row, maker, seen)
+    return row, picks, columns if failed else None
+
+
+def _row(plan: TablePlan, maker: _Maker, ordinal: int, written: Written, seen: dict[tuple[str, ...], set[Key]],
+         pending: list[dict[str, object]], owner: int | None = None, first_attempt: int = 0,
+         together: int = ATTEMPTS // 2) -> tuple[dict[str, object], dict[ForeignKey, int | None]]:
+    """One row that meets the table's constraints, made one value at a time from attempt ``first_attempt`` on;
+    ``owner``: the position of the parent a fan-out gives it."""
     name = plan.table.key
     failed = ""
-    # Tenants stay together for the first half of the attempts, or until a unique set holding a key kept in its
-    # tenant fails: then any parent will do, since that is realism, not a constraint (a link row's pair may have
-    # used up every pair within its tenant).
-    together = ATTEMPTS // 2
-    for attempt in range(ATTEMPTS):
+    # Tenants stay together for the first ``together`` attempts (half of them), or until a unique set holding a key
+    # kept in its tenant fails: then any parent will do, since that is realism, not a constraint (a link row's
+    # pair may have used up every pair within its tenant).
+    for attempt in range(first_attempt, ATTEMPTS):
         row_seed = mix(maker.seed, ordinal) if not attempt else mix(mix(maker.seed, ordinal), ATTEMPT_SALTS[attempt])
         row: dict[str, object] = {}
-        for column, salt, nullable, value, row_value in maker.columns:
+        for column, salt, nullable, value, row_value, _ in maker.columns:
             value_seed = mix(row_seed, salt)
             if nullable and value_seed >> 48 < NULLS:  # the top bits: the value itself comes from the low ones
                 row[column] = None
@@ -248,20 +284,29 @@ def _row(plan: TablePlan, maker: _Maker, seed: int, ordinal: int, written: Writt
             failed = ""
         if failed:
             continue
-        if maker.second_pass:
-            row.update(maker.second_pass)
-        if maker.swaps:
-            _order_columns(row, maker.swaps)
-        failed, columns = _broken(row, maker.checks, seen)
+        failed, columns = _finish(row, maker, seen)
         if failed and maker.scoped_columns.intersection(columns):
             together = min(together, attempt + 1)
         if not failed:
-            for columns, values in seen.items():
-                values.add(tuple(map(row.get, columns)))
             return row, picks
     raise GenerationError(f"cannot make row {ordinal + 1} of {name}: {failed} failed {ATTEMPTS} times",
                           hint=f"seed fewer rows there (--rows {name}=N), or set the column's generator in "
                                "[tool.seedkit.auto]")
+
+
+def _finish(row: dict[str, object], maker: _Maker, seen: dict[tuple[str, ...], set[Key]]
+            ) -> tuple[str, tuple[str, ...]]:
+    """Leave the second pass's keys NULL, order what a swap can order, and check the row: when it breaks nothing,
+    its unique sets are taken. What it broke, as :func:`_broken` says."""
+    if maker.second_pass:
+        row.update(maker.second_pass)
+    if maker.swaps:
+        _order_columns(row, maker.swaps)
+    failed, columns = _broken(row, maker.checks, seen)
+    if not failed:
+        for unique, values in seen.items():
+            values.add(tuple(map(row.get, unique)))
+    return failed, columns
 
 
 def _order_columns(row: dict[str, object], swaps: tuple[check_rules.ColumnCompare, ...]) -> None:
@@ -301,23 +346,31 @@ def _read_back_identity(conn: sa.Connection, sa_table: sa.Table, plan: TablePlan
 
 
 def _second_pass(conn: sa.Connection, dialect: BaseDialect, plan: TablePlan, seed: int, written: Written) -> None:
-    """Fill the keys left NULL to break a cycle, now that the rows on both sides exist."""
+    """Fill the keys left NULL to break a cycle, now that the rows on both sides exist: a batch at a time, each key
+    picked a column at a time, but for one that is unique on its own (one to one), which takes each parent at most
+    once, row by row."""
     table = plan.table
     target = sa_table(conn, table.ref)
-    start = written.start.get(table.key, 0)
-    own = written.keys.get((table.key, table.primary_key), [])[start:]  # the rows this run wrote
+    own = written.keys.get((table.key, table.primary_key), ())
     columns = [c for fk in plan.deferred for c in fk.columns]
-    updates: list[tuple[object, ...]] = []
-    # A deferred key that is unique on its own (one to one) takes each parent at most once here too.
     taken: dict[ForeignKey, tuple[tuple[str, ...], set[Key]]] = {
         fk: (fk.columns, set()) for fk in plan.deferred if any(set(u) == set(fk.columns) for u in table.unique)}
-    for ordinal, key in enumerate(own, start=start):
-        row_seed = stable_hash(seed, table.key, ordinal, "second pass")
-        values: dict[str, object] = {}
+    pass_seed = stable_hash(seed, table.key, "second pass")
+    for first in range(written.start.get(table.key, 0), len(own), BATCH_ROWS):  # the rows this run wrote
+        ordinals = range(first, min(len(own), first + BATCH_ROWS))
+        row_seeds = seeds_of(ordinals, pass_seed)
+        values: list[list[object]] = []
         for fk in plan.deferred:
-            pick_parent(values, fk, key_salt(fk), table.key, row_seed, ordinal, written, [], taken.get(fk))
-            if fk in taken:
-                taken[fk][1].add(tuple(values[c] for c in fk.columns))
-        updates.append((*key, *(values[c] for c in columns)))
-    for start in range(0, len(updates), BATCH_ROWS):
-        dialect.update_rows(conn, target, table.primary_key, columns, updates[start:start + BATCH_ROWS])
+            parents = written.keys.get((fk.parent, fk.parent_columns), ())
+            if fk in taken or not parents:
+                picked: list[dict[str, object]] = [{} for _ in ordinals]
+                for values_of, row_seed, ordinal in zip(picked, row_seeds.tolist(), ordinals):
+                    pick_parent(values_of, fk, key_salt(fk), table.key, row_seed, ordinal, written, [], taken.get(fk))
+                    if fk in taken:
+                        taken[fk][1].add(tuple(values_of[c] for c in fk.columns))
+                values += [[values_of[c] for values_of in picked] for c in fk.columns]
+            else:
+                values += key_columns(fk, parents, pick_many(fk, key_salt(fk), len(parents), row_seeds))
+        keys = own[first:ordinals.stop]
+        dialect.update_rows(conn, target, table.primary_key, columns,
+                            [(*key, *row) for key, row in zip(keys, zip(*values))])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 # How a column's type is generated; the dialect's own type name stays in ColumnSpec.sql_type for messages.
 TypeKind = Literal[
@@ -80,3 +80,6 @@ class Choice:
     configured: bool = False
     # When set, used instead of ``value``: it also sees the row's values made so far (a LazyAttribute).
     row_value: Callable[[int, int, Mapping[str, object]], object] | None = None
+    # When set, the values of a batch of rows at once, the same ``value`` gives one at a time: ``many(value_seeds,
+    # ordinals)`` with the seeds in an array of unsigned 64-bit integers.
+    many: Callable[[Any, range], list[object]] | None = None

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from typing import Any
+
+import numpy as np
 
 from seedkit.seeding.auto.spec import Bound, Choice, ColumnSpec, Domain, TypeKind
 from seedkit.seeding.auto.values_core import (
@@ -103,7 +106,10 @@ def _from_list(spec: ColumnSpec, members: tuple[object, ...], source: str) -> Bu
     if spec.unique:
         return Built(Choice(f"each of {count} (unique)", reason, lambda seed, ordinal: members[ordinal % count]),
                      count)
-    return Built(Choice(f"choice of {count}", reason, lambda seed, ordinal: members[seed % count]), count)
+    def many(value_seeds: Any, ordinals: range) -> list[object]:
+        return list(map(members.__getitem__, (value_seeds % np.uint64(count)).tolist()))
+
+    return Built(Choice(f"choice of {count}", reason, lambda seed, ordinal: members[seed % count], many=many), count)
 
 
 def _set(spec: ColumnSpec) -> Built:
@@ -181,8 +187,12 @@ def _typed(spec: ColumnSpec) -> Built:
         label = match(spec.name, "boolean")
         if label is not None:
             reason = f"name matches {label}"
+        def flags(value_seeds: Any, ordinals: range) -> list[object]:
+            return ((value_seeds >> np.uint64(7)) & np.uint64(1)).astype(bool).tolist()
+
         return Built(Choice("boolean" + suffix, reason,
-                            lambda seed, ordinal: ordinal % 2 == 1 if unique else bool(seed >> 7 & 1)), 2)
+                            lambda seed, ordinal: ordinal % 2 == 1 if unique else bool(seed >> 7 & 1),
+                            many=None if unique else flags), 2)
     if spec.kind == "uuid":
         return Built(Choice("uuid4" + suffix, reason, lambda seed, ordinal: uuid_value(seed, ordinal, unique)),
                      UUID_CAPACITY)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import bisect
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
+
+import numpy as np
 
 from seedkit.seeding.auto.spec import Choice, ColumnSpec
 from seedkit.seeding.context import mix
@@ -133,6 +135,20 @@ def space_values(full: Space, window: Space, unique: bool) -> Callable[[int, int
     return by_seed
 
 
+def space_many(window: Space, unique: bool) -> Callable[[Any, range], list[int]] | None:
+    """What :func:`space_values` gives a batch of value seeds (an array of unsigned 64-bit integers) at once, where
+    that is plain arithmetic: drawn by seed from a window with no gaps that 64-bit integers hold; else None."""
+    size = window.size
+    if unique or window.excluded or not 0 < size <= 1 << 40 or not -(1 << 62) < window.lo < 1 << 62:
+        return None
+    lo = window.lo
+
+    def by_seed(value_seeds: Any, ordinals: range) -> list[int]:
+        return ((value_seeds % np.uint64(size)).astype(np.int64) + lo).tolist()
+
+    return by_seed
+
+
 # IPv4 addresses a unique column gets: 10.0.0.1 onwards, one per ordinal, never the network or broadcast address.
 IPV4_CAPACITY = (1 << 24) - 2
 UUID_CAPACITY = 1 << 48  # a unique UUID carries its ordinal in its last 48 bits
@@ -171,4 +187,4 @@ def small_object(value_seed: int, ordinal: int, unique: bool) -> dict[str, objec
 
 
 __all__ = ["Built", "IPV4_CAPACITY", "Space", "UNBOUNDED", "UUID_CAPACITY", "base36", "bounded", "draw", "ipv4", "near",
-           "no_value", "small_object", "space_values", "uuid_value"]
+           "no_value", "small_object", "space_many", "space_values", "uuid_value"]

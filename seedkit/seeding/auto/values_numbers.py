@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Callable
+from typing import Any, Callable
 
 from seedkit.seeding.auto.spec import Bound, Choice, ColumnSpec, Domain
-from seedkit.seeding.auto.values_core import Built, Space, bounded, near, no_value, space_values
+from seedkit.seeding.auto.values_core import Built, Space, bounded, near, no_value, space_many, space_values
 from seedkit.seeding.auto.values_names import DEFAULT_TIME_WINDOW, NUMBER_WINDOWS, TIME_WINDOWS, match
 
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -237,8 +237,15 @@ def build_number(spec: ColumnSpec) -> Built:
     def value(value_seed: int, ordinal: int) -> object:
         return make(pick(value_seed, ordinal))
 
+    picks = space_many(window, spec.unique)
+    many: Callable[[Any, range], list[object]] | None = None
+    if picks is not None:
+        def many(value_seeds: Any, ordinals: range) -> list[object]:
+            numbers = picks(value_seeds, ordinals)
+            return list(numbers) if make is int else list(map(make, numbers))
+
     size = full.size if units.limit is None else min(full.size, units.limit)
-    return Built(Choice(generator, reason, value), bounded(size))
+    return Built(Choice(generator, reason, value, many=many), bounded(size))
 
 
 def admitted(spec: ColumnSpec, members: tuple[Bound, ...]) -> tuple[object, ...]:
