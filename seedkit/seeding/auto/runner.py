@@ -124,7 +124,8 @@ def _name_ahead(conn: sa.Connection, dialect: BaseDialect, plan: AutoPlan, writt
                                       "closes a NOT NULL cycle with it, which is written from empty",
                                       hint="seed without --no-clear")
             written.keys[(fk.parent, fk.parent_columns)] = Numbered(parent.rows)
-            dialect.defer_constraints(conn)
+    if any(table_plan.ahead for table_plan in plan.tables):
+        dialect.defer_constraints(conn)
 
 
 def _wanted_keys(plan: AutoPlan) -> dict[str, set[tuple[str, ...]]]:

@@ -27,7 +27,7 @@ from seedkit.seeding.auto.eject import EjectReport, groups, render_module
 from seedkit.seeding.auto.planner import DEFAULT_ROWS, AutoPlan, make_plan
 from seedkit.seeding.auto.runner import write_plan
 from seedkit.seeding.auto.schema import read_tables, sa_table
-from seedkit.seeding.auto.settings import check_names, parse_settings
+from seedkit.seeding.auto.settings import AutoSettings, check_names, parse_settings
 from seedkit.seeding.context import RunContext
 from seedkit.seeding.profiles import Profile
 from seedkit.seeding.runner import DEFAULT_SEED, SeedReport
@@ -39,7 +39,7 @@ def plan_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
     engine = open_engine(db, must_exist=True)
     try:
         with database_errors(engine, "reading the schema", SeedError), engine.connect() as conn:
-            return _plan(dialect_for(engine), conn, config, rows, table_rows, only)
+            return _plan(dialect_for(engine), conn, _settings(config), rows, table_rows, only)
     finally:
         if engine is not db:
             engine.dispose()
@@ -56,17 +56,17 @@ def eject_auto(db: str | sa.Engine, out: str | Path | None, *, config: Config, r
         raise UsageError(f"{path} exists", hint="pass --force to replace it, or --out another path")
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent} is not a folder", hint="create it, or --out a path in an existing folder")
+    settings = _settings(config)
     engine = open_engine(db, must_exist=True)
     try:
         with database_errors(engine, "reading the schema", SeedError), engine.connect() as conn:
-            plan = _plan(dialect_for(engine), conn, config, rows, table_rows, ())
+            plan = _plan(dialect_for(engine), conn, settings, rows, table_rows, ())
     finally:
         if engine is not db:
             engine.dispose()
     if not plan.tables:
         raise SeedError(f"{describe_url(engine)} has no tables to write seeds for",
                         hint="run the migrations that create its schema first, then seeds init")
-    settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
     write_text_atomically(path, render_module(plan, settings.columns, locale=settings.locale,
                                               origin=describe_url(engine)))
     try:
@@ -90,7 +90,7 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
     try:
         with database_errors(engine, "seeding", SeedError):
             with engine.connect() as conn:
-                plan = _plan(dialect, conn, config, rows, table_rows, only, seed)
+                plan = _plan(dialect, conn, _settings(config), rows, table_rows, only, seed)
             with engine.connect() as conn:
                 dialect.enforce_constraints(conn)
                 conn.commit()  # SQLAlchemy began a transaction for the pragma; the seeding is the next one
@@ -109,9 +109,12 @@ def seed_auto(db: str | sa.Engine, *, config: Config, rows: int | None = None,
     return SeedReport(created, seconds=time.perf_counter() - started, profile="auto", seed=seed)
 
 
-def _plan(dialect: BaseDialect, conn: sa.Connection, config: Config, rows: int | None,
+def _settings(config: Config) -> AutoSettings:
+    return parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
+
+
+def _plan(dialect: BaseDialect, conn: sa.Connection, settings: AutoSettings, rows: int | None,
           table_rows: Mapping[str, int] | None, only: Sequence[str], seed: int = DEFAULT_SEED) -> AutoPlan:
-    settings = parse_settings(config.auto, f"[tool.seedkit.auto] of {config.source}")
     tables = read_tables(dialect, conn)
     check_names(settings, {t.key: {c.name for c in t.columns} | {n for n, _ in t.computed} for t in tables})
     chosen_rows = rows if rows is not None else settings.rows if settings.rows is not None else DEFAULT_ROWS
